@@ -1,0 +1,133 @@
+"""Voices, cases, lifecycle actions and the citizens' tracking routes."""
+
+from typing import Any
+
+from ninja import File, Schema
+from ninja.files import UploadedFile
+
+from ..errors import NotFound
+from ..intake.services import submit_voice
+from ..ledger import actions
+from ..ledger.attachments import add_attachment
+from ..ledger.models import Voice
+from ..ledger.paging import page_of
+from ..ledger.permissions import access_case, cases_visible_to
+from ..ledger.present import case_detail, case_summary, tracking_view
+from ..ledger.queries import apply_filters
+from .main import OptionalBearer, api
+
+
+class SubmitterIn(Schema):
+    mode: str = "anonymous"
+    name: str | None = None
+    phone: str | None = None
+
+
+class VoiceIn(Schema):
+    text: str
+    title: str | None = None
+    channel: str = "web"
+    unit: str
+    address: str | None = None
+    urgency: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    submitter: SubmitterIn | None = None
+
+
+class VoiceOut(Schema):
+    number: str
+    tracking_code: str
+
+
+class CaseList(Schema):
+    items: list[dict[str, Any]]
+    count: int
+    page: int
+    pages: int
+
+
+class ActionIn(Schema):
+    """Fields used by the lifecycle actions; each action reads the ones it needs."""
+
+    unit: str | None = None
+    handler: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    text: str | None = None
+    kind: str | None = None
+    new_due: str | None = None
+    rating: str | None = None
+    category: str | None = None
+    urgency: str | None = None
+    track: str | None = None
+
+
+class RatingIn(Schema):
+    rating: str
+    comment: str | None = None
+
+
+@api.post("/voices", auth=OptionalBearer(), response={201: VoiceOut}, tags=["cases"],
+          summary="登记一条诉求（任一渠道），立即生成工单编号和查询码")
+def post_voice(request, payload: VoiceIn):
+    user = request.auth if request.auth is not True else None
+    voice = submit_voice(payload.dict(), user)
+    return 201, {"number": voice.case.number, "tracking_code": voice.tracking_code}
+
+
+@api.get("/cases", response=CaseList, tags=["cases"], summary="工单列表（按权限范围，支持筛选和分页）")
+def list_cases(request, status: str = "", unit: str = "", category: str = "", channel: str = "",
+               overdue: str = "", q: str = "", since: str = "", until: str = "", page: int = 1):
+    params = {"status": status, "unit": unit, "category": category, "channel": channel, "overdue": overdue,
+              "q": q, "since": since, "until": until}
+    qs = apply_filters(cases_visible_to(request.auth), params)
+    items, count, page, pages = page_of(qs, page)
+    return {"items": [case_summary(c) for c in items], "count": count, "page": page, "pages": pages}
+
+
+@api.get("/cases/{number}", response=dict[str, Any], tags=["cases"], summary="工单详情及完整历史")
+def get_case(request, number: str):
+    return case_detail(access_case(request.auth, number), request.auth)
+
+
+@api.post("/cases/{number}/attachments", response={201: dict[str, Any]}, tags=["cases"], summary="上传附件")
+def post_attachment(request, number: str, file: UploadedFile = File(...)):
+    att = add_attachment(request.auth, number, file)
+    return 201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type}
+
+
+@api.post("/cases/{number}/reveal_contact", response=dict[str, Any], tags=["cases"],
+          summary="查看保密诉求人的联系方式（仅回访受理人员，留痕）")
+def post_reveal(request, number: str):
+    return actions.reveal_contact(request.auth, number)
+
+
+@api.post("/cases/{number}/{action}", response=dict[str, Any], tags=["cases"],
+          summary="工单操作：dispatch、handle、assign、contact、return、wait、resume、progress、reply、"
+                  "request_extension、approve_extension、reject_extension、follow_up、close、dismiss、reopen、triage、note")
+def post_action(request, number: str, action: str, payload: ActionIn | None = None):
+    fields = payload.dict(exclude_none=True) if payload else {}
+    case = actions.perform(request.auth, number, action, fields)
+    return case_detail(access_case(request.auth, case.number), request.auth)
+
+
+def _voice(code: str) -> Voice:
+    voice = Voice.objects.select_related("case", "case__unit", "case__assigned_unit").filter(
+        tracking_code=(code or "").strip().upper()).first()
+    if voice is None:
+        raise NotFound("查询码不存在，请核对后重试")
+    return voice
+
+
+@api.get("/track/{code}", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众凭查询码查看办理进度")
+def track(request, code: str):
+    voice = _voice(code)
+    return tracking_view(voice.case, voice)
+
+
+@api.post("/track/{code}/rating", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众评价答复")
+def rate(request, code: str, payload: RatingIn):
+    actions.rate_by_tracking_code(code, payload.rating, payload.comment or "")
+    voice = _voice(code)
+    return tracking_view(voice.case, voice)

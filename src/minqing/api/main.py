@@ -1,0 +1,84 @@
+"""The REST/JSON API under /api/ (django-ninja; OpenAPI at /api/openapi.json, docs at /api/docs).
+Handlers only parse and call the same services as the web views. Every error leaves as
+`{"error": {"code", "message", "field"}}` with a 4xx status and a Chinese message."""
+
+import logging
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from ..errors import DomainError
+from ..org.models import ApiToken
+
+log = logging.getLogger("minqing.api")
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        row = ApiToken.objects.select_related("user", "user__unit").filter(digest=ApiToken.digest_of(token)).first()
+        if row is None or not row.user.is_active:
+            return None
+        if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+class OptionalBearer(BearerToken):
+    """For routes open to citizens: a token makes the caller staff, no token is fine."""
+
+    def __call__(self, request):
+        return super().__call__(request) or True
+
+
+api = NinjaAPI(title="minqing 民情 API", version="1", description="诉求受理、台账、派单、答复与评价的开放接口。",
+               urls_namespace="api", auth=BearerToken())
+
+
+def error(request, status: int, code: str, message: str, field=None):
+    return api.create_response(request, {"error": {"code": code, "message": message, "field": field}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+_PYDANTIC_MESSAGES = {"missing": "缺少必填字段", "string_type": "应为文本", "int_parsing": "应为整数",
+                      "json_invalid": "请求体不是合法的 JSON", "dict_type": "应为对象", "list_type": "应为列表"}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "path")]
+    field = ".".join(loc) or None
+    reason = _PYDANTIC_MESSAGES.get(first.get("type", ""), "格式不正确")
+    return error(request, 400, "invalid", f"请求格式不正确：{field or '请求体'} {reason}", field)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error(request, 401, "unauthorized", "需要登录：请在 Authorization 头中提供 Bearer 令牌")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return error(request, 404, "not_found", "未找到")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    log.exception("API error on %s", request.path)
+    return error(request, 500, "server_error", "服务器内部错误，已记录，请稍后重试")
+
+
+from . import cases, org  # noqa: E402,F401  (registers the routes)

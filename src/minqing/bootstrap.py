@@ -1,0 +1,10 @@
+"""Reference data every installation needs (idempotent): the taxonomy and default time limits."""
+
+
+def ensure_reference_data() -> None:
+    from .ledger import sla, taxonomy
+    from .ledger.models import Category
+
+    if not Category.objects.exists():
+        taxonomy.load()
+    sla.ensure_defaults()

@@ -1,0 +1,271 @@
+"""The `minqing` command. Every subcommand calls the same services as the web UI and the API.
+
+    minqing up [--port N]        create/upgrade the database, load the demo if empty, serve + worker
+    minqing serve [--port N]     the web server only (gunicorn)
+    minqing worker               the background worker only
+    minqing demo                 load the demo county into an empty database
+    minqing unit list [--json] | unit add CODE NAME --level LEVEL --parent CODE
+    minqing user create USERNAME --unit CODE --role ROLE --password PW
+    minqing import ledger FILE.xlsx [--mapping NAME]
+    minqing export ledger FILE.xlsx [--status S] [--unit CODE] [--category C] [--channel C] [--q TEXT] ...
+    minqing text evaluate --train FILE.xlsx --test FILE.xlsx | text train
+    minqing manage ...           any Django management command
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from .errors import DomainError
+
+
+def setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minqing.settings")
+    import django
+
+    django.setup()
+
+
+def migrate(quiet=True):
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+    from .bootstrap import ensure_reference_data
+
+    ensure_reference_data()
+
+
+def cmd_up(args):
+    setup()
+    migrate()
+    from .org.demo import DEMO_USERS, load_demo_if_empty
+
+    loaded = load_demo_if_empty()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    port = args.port
+    procs = [_spawn_server(port, args.host), _spawn_worker()]
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    print(f"minqing 民情 is running at {url}")
+    print("demo loaded" if loaded else "database already has data (demo not reloaded)")
+    print(f"demo logins (password for all: {DEMO_USERS[0][3]}):")
+    for username, role, unit, _pw, label in DEMO_USERS:
+        print(f"  {username:<14} {role:<11} {unit:<8} {label}")
+    print("citizens: open the URL without logging in; API docs at " + url + "api/docs")
+    sys.stdout.flush()
+    _supervise(procs)
+
+
+def _spawn_server(port, host="127.0.0.1"):
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "minqing.wsgi:application", "--bind", f"{host}:{port}",
+                             "--workers", str(int(os.environ.get("MINQING_WEB_WORKERS", "2"))), "--threads", "4",
+                             "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"])
+
+
+def _spawn_worker():
+    return subprocess.Popen([sys.executable, "-m", "minqing.cli", "worker"])
+
+
+def _supervise(procs):
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        for p in procs:
+            if p.poll() is not None:
+                print(f"process {p.args[2] if len(p.args) > 2 else p.args} exited with {p.returncode}; stopping", file=sys.stderr)
+                stop()
+        time.sleep(1)
+
+
+def cmd_serve(args):
+    setup()
+    migrate()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    _supervise([_spawn_server(args.port, args.host)])
+
+
+def cmd_worker(args):
+    setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", "--interval", "2")
+
+
+def cmd_demo(args):
+    setup()
+    migrate()
+    from .org.demo import load_demo_if_empty
+
+    print("demo loaded" if load_demo_if_empty() else "database is not empty: demo not loaded")
+
+
+def cmd_unit(args):
+    setup()
+    migrate()
+    from .api.org import unit_rows
+
+    if args.unit_cmd == "list":
+        rows = unit_rows()
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        else:
+            for r in rows:
+                print(f"{r['code']:<14} {r['level']:<10} {r['parent'] or '-':<14} {r['name']}")
+    else:
+        from .org.services import add_unit
+
+        u = add_unit(args.code, args.name, args.level, args.parent)
+        print(f"added {u.code} {u.name} ({u.level})")
+
+
+def cmd_user(args):
+    setup()
+    migrate()
+    from .org.services import create_user
+
+    u = create_user(args.username, args.password, args.role, args.unit, args.name or "")
+    print(f"created {u.username} ({u.role}) in {u.unit.code if u.unit else '-'}")
+
+
+def cmd_import(args):
+    setup()
+    migrate()
+    from .intake.excel import import_ledger
+
+    result = import_ledger(args.file, mapping=args.mapping, progress=print)
+    for row, reason in result.rejected[:50]:
+        print(f"row {row}: rejected: {reason}")
+    if len(result.rejected) > 50:
+        print(f"… and {len(result.rejected) - 50} more rejected rows")
+    if result.skipped:
+        print(f"already in the ledger (not imported again): {result.skipped}")
+    print(f"imported {result.imported}, rejected {len(result.rejected)}")
+
+
+def cmd_export(args):
+    setup()
+    migrate()
+    from .intake.excel import export_ledger
+    from .ledger.queries import FILTERS, apply_filters
+    from .org.models import Role, User
+
+    user = User.objects.filter(username=args.as_user).first() if args.as_user else None
+    if args.as_user and user is None:
+        raise DomainError(f"用户“{args.as_user}”不存在")
+    if user is None:
+        user = User(username="cli", role=Role.ADMIN)  # unit-less admin: the whole county
+    from .ledger.permissions import cases_visible_to
+
+    qs = apply_filters(cases_visible_to(user), {k: getattr(args, k) or "" for k in FILTERS})
+    n = export_ledger(qs, args.file)
+    print(f"exported {n} cases to {args.file}")
+
+
+def cmd_text(args):
+    setup()
+    from .text import evaluate
+
+    if args.text_cmd == "evaluate":
+        evaluate.evaluate_files(args.train, args.test, print)
+    else:
+        migrate()
+        evaluate.train_from_ledger(print)
+
+
+def cmd_manage(args):
+    setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["minqing manage", *args.rest])
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="minqing", description="民情 minqing — 基层民情台账系统")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name, fn in (("up", cmd_up), ("serve", cmd_serve)):
+        s = sub.add_parser(name)
+        s.add_argument("--port", type=int, default=8000)
+        s.add_argument("--host", default="127.0.0.1")
+        s.set_defaults(fn=fn)
+    sub.add_parser("worker").set_defaults(fn=cmd_worker)
+    sub.add_parser("demo").set_defaults(fn=cmd_demo)
+
+    unit = sub.add_parser("unit").add_subparsers(dest="unit_cmd", required=True)
+    ul = unit.add_parser("list")
+    ul.add_argument("--json", action="store_true")
+    ua = unit.add_parser("add")
+    ua.add_argument("code")
+    ua.add_argument("name")
+    ua.add_argument("--level", required=True)
+    ua.add_argument("--parent")
+    for s in (ul, ua):
+        s.set_defaults(fn=cmd_unit)
+
+    user = sub.add_parser("user").add_subparsers(dest="user_cmd", required=True)
+    uc = user.add_parser("create")
+    uc.add_argument("username")
+    uc.add_argument("--unit")
+    uc.add_argument("--role", required=True)
+    uc.add_argument("--password", required=True)
+    uc.add_argument("--name")
+    uc.set_defaults(fn=cmd_user)
+
+    imp = sub.add_parser("import").add_subparsers(dest="what", required=True)
+    il = imp.add_parser("ledger")
+    il.add_argument("file")
+    il.add_argument("--mapping")
+    il.set_defaults(fn=cmd_import)
+
+    exp = sub.add_parser("export").add_subparsers(dest="what", required=True)
+    el = exp.add_parser("ledger")
+    el.add_argument("file")
+    for f in ("status", "unit", "category", "channel", "overdue", "q", "since", "until"):
+        el.add_argument(f"--{f}")
+    el.add_argument("--as-user", help="export only what this user may see")
+    el.set_defaults(fn=cmd_export)
+
+    text = sub.add_parser("text").add_subparsers(dest="text_cmd", required=True)
+    te = text.add_parser("evaluate")
+    te.add_argument("--train", required=True)
+    te.add_argument("--test", required=True)
+    te.set_defaults(fn=cmd_text)
+    text.add_parser("train").set_defaults(fn=cmd_text)
+
+    m = sub.add_parser("manage")
+    m.add_argument("rest", nargs=argparse.REMAINDER)
+    m.set_defaults(fn=cmd_manage)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except DomainError as e:
+        print(f"错误：{e.message}", file=sys.stderr)
+        sys.exit(2)
+    except FileNotFoundError as e:
+        print(f"错误：文件不存在：{e.filename}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "minqing.intake"
+    label = "intake"
+    verbose_name = "受理"

@@ -1,0 +1,332 @@
+"""The only writers of a case after intake. `perform(user, number, action, fields)` is what the web
+views, the API and the CLI call: it fetches the case through the scope gate with a row lock, checks
+the transition and the user's right to take it, runs the action's `do_<name>` and writes exactly one
+event. Notifications leave through `transaction.on_commit`, so a rolled-back change tells no one."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import clock
+from ..errors import Forbidden, Invalid, NotFound
+from ..org.models import Level, Role, Unit, User
+from . import lifecycle
+from .deadlines import calendar_from_db
+from .models import Case, CaseEvent, Category, Extension, Rating, Reply, Status, Track, Urgency
+from .permissions import access_case, check_may
+from .sla import due_dates
+
+MAX_TEXT = 5000
+MAX_EXTENSIONS = 2
+CLOSE_REASONS = {"withdrawn": "群众撤回", "spam": "无效/骚扰", "duplicate": "重复件"}
+
+
+def record(case: Case, action: str, actor, before: str, note: str = "", data: dict | None = None) -> CaseEvent:
+    label = actor.label() if isinstance(actor, User) else (actor or "系统")
+    return CaseEvent.objects.create(case=case, at=clock.now(), action=action, actor=actor if isinstance(actor, User) else None,
+                                    actor_label=label, from_status=before, to_status=case.status,
+                                    note=note, data=data or {})
+
+
+def _text(fields: dict, name: str, label: str, minimum: int = 2) -> str:
+    value = str(fields.get(name) or "").strip()
+    if len(value) < minimum:
+        raise Invalid(f"请填写{label}（至少{minimum}个字）", field=name)
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"{label}过长（最多{MAX_TEXT}字）", field=name)
+    return value
+
+
+def _unit(code: str, field: str = "unit") -> Unit:
+    unit = Unit.objects.filter(code=(code or "").strip(), active=True).first()
+    if unit is None:
+        raise Invalid(f"单位“{code}”不存在", field=field, code="unknown_unit")
+    return unit
+
+
+def _date(value, field: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(17, 30)))
+
+
+def _set_assigned(case: Case, unit: Unit | None) -> None:
+    case.assigned_unit = unit
+    case.assigned_path = unit.path if unit else ""
+
+
+def may_dispatch_to(user, unit: Unit) -> bool:
+    """Within the dispatcher's own subtree, or a department attached to their unit or above it."""
+    if user.role == Role.ADMIN:
+        return True
+    mine = user.unit
+    if unit.is_within(mine):
+        return True
+    return unit.level == Level.DEPARTMENT and unit.parent_id and mine.is_within(unit.parent)
+
+
+def do_triage(case, user, f):
+    changes = {}
+    if f.get("category"):
+        cat = Category.objects.filter(path=f["category"]).first() or \
+            Category.objects.filter(name=f["category"]).order_by("level").first()
+        if cat is None:
+            raise Invalid(f"分类“{f['category']}”不存在", field="category")
+        changes["category"] = (case.category.path if case.category else "", cat.path)
+        case.category, case.category_top = cat, cat.top
+    if f.get("urgency"):
+        if f["urgency"] not in Urgency.values:
+            raise Invalid("紧急程度应为 normal、urgent 或 critical", field="urgency")
+        changes["urgency"] = (case.urgency, f["urgency"])
+        case.urgency = f["urgency"]
+    if f.get("track"):
+        if f["track"] not in Track.values:
+            raise Invalid("办理类型应为 immediate、conditional 或 systemic", field="track")
+        changes["track"] = (case.track, f["track"])
+        case.track = f["track"]
+    if not changes:
+        raise Invalid("请至少修改分类、紧急程度或办理类型之一")
+    if "category" in changes or "urgency" in changes:
+        case.contact_due, case.resolve_due = due_dates(case.category, case.urgency, case.received_at)
+    return {k: {"before": a, "after": b} for k, (a, b) in changes.items()}
+
+
+def do_dispatch(case, user, f):
+    unit = _unit(f.get("unit"))
+    if not may_dispatch_to(user, unit):
+        raise Forbidden(f"不能派单给“{unit.name}”：不在您的派单范围内", field="unit")
+    before = case.assigned_unit.code if case.assigned_unit else None
+    _set_assigned(case, unit)
+    case.handler = None
+    if f.get("handler"):
+        do_assign(case, user, f)
+    return {"assigned_unit": {"before": before, "after": unit.code}}
+
+
+def do_handle(case, user, f):
+    if case.handler_id is None and user.role != Role.ADMIN:
+        case.handler = user
+    return {}
+
+
+def do_assign(case, user, f):
+    handler = User.objects.filter(username=f.get("handler"), is_active=True).select_related("unit").first()
+    if handler is None or handler.unit is None or not (case.assigned_unit and handler.unit.is_within(case.assigned_unit)):
+        raise Invalid("承办人必须是承办单位的工作人员", field="handler")
+    before = case.handler.username if case.handler else None
+    case.handler = handler
+    return {"handler": {"before": before, "after": handler.username}}
+
+
+def _first_contact(case, now):
+    if case.first_contact_at is None:
+        case.first_contact_at = now
+
+
+def do_contact(case, user, f):
+    _text(f, "note", "联系情况")
+    _first_contact(case, clock.now())
+    return {}
+
+
+def do_return(case, user, f):
+    _text(f, "note", "退单理由", minimum=4)
+    before = case.assigned_unit.code if case.assigned_unit else None
+    _set_assigned(case, None)
+    case.handler = None
+    case.return_count += 1
+    return {"assigned_unit": {"before": before, "after": None}}
+
+
+def do_wait(case, user, f):
+    _text(f, "note", "等待原因")
+    case.paused_at = clock.now()
+    return {}
+
+
+def do_resume(case, user, f):
+    now, cal = clock.now(), calendar_from_db()
+    before = case.resolve_due
+    if case.paused_at:
+        case.resolve_due = cal.shift(case.resolve_due, case.paused_at, now) if case.resolve_due else None
+        case.contact_due = cal.shift(case.contact_due, case.paused_at, now) if case.contact_due else None
+    case.paused_at = None
+    return {"resolve_due": {"before": _iso(before), "after": _iso(case.resolve_due)}}
+
+
+def _reply(case, user, f, kind):
+    text = _text(f, "text", "答复内容", minimum=5)
+    now = clock.now()
+    Reply.objects.create(case=case, kind=kind, text=text, author=user, author_label=user.label(), at=now)
+    _first_contact(case, now)
+    return text
+
+
+def do_progress(case, user, f):
+    kind = f.get("kind") or Reply.Kind.PROGRESS
+    if kind not in (Reply.Kind.PROGRESS, Reply.Kind.EXPLANATION):
+        raise Invalid("类型应为 progress 或 explanation", field="kind")
+    _reply(case, user, f, kind)
+    return {}
+
+
+def do_reply(case, user, f):
+    _reply(case, user, f, Reply.Kind.REPLY)
+    case.replied_at = clock.now()
+    return {}
+
+
+def do_request_extension(case, user, f):
+    reason = _text(f, "reason", "延期理由", minimum=4)
+    new_due = _date(f.get("new_due"), "new_due")
+    if case.resolve_due and new_due <= case.resolve_due:
+        raise Invalid("新的办结时限必须晚于当前时限", field="new_due")
+    if case.extensions.filter(state=Extension.State.PENDING).exists():
+        raise Invalid("已有待审批的延期申请", field="new_due")
+    if case.extensions_granted >= MAX_EXTENSIONS:
+        raise Invalid(f"每件工单最多延期{MAX_EXTENSIONS}次", field="new_due")
+    ext = Extension.objects.create(case=case, requested_by=user, reason=reason, new_due=new_due, requested_at=clock.now())
+    return {"extension": ext.id, "new_due": _iso(new_due)}
+
+
+def _pending_extension(case):
+    ext = case.extensions.filter(state=Extension.State.PENDING).first()
+    if ext is None:
+        raise Invalid("没有待审批的延期申请")
+    return ext
+
+
+def do_approve_extension(case, user, f):
+    ext = _pending_extension(case)
+    before = case.resolve_due
+    ext.state, ext.decided_by, ext.decided_at = Extension.State.APPROVED, user, clock.now()
+    ext.save()
+    case.resolve_due = ext.new_due
+    case.extensions_granted += 1
+    return {"extension": ext.id, "resolve_due": {"before": _iso(before), "after": _iso(ext.new_due)}}
+
+
+def do_reject_extension(case, user, f):
+    _text(f, "note", "驳回理由")
+    ext = _pending_extension(case)
+    ext.state, ext.decided_by, ext.decided_at = Extension.State.REJECTED, user, clock.now()
+    ext.save()
+    return {"extension": ext.id}
+
+
+def apply_rating(case, rating: str, comment: str, voice=None):
+    """Shared by staff follow-up and the citizen's own rating on the tracking page."""
+    if rating not in Rating.values:
+        raise Invalid("评价应为 satisfied、basically_satisfied 或 unsatisfied", field="rating")
+    if len(comment) > MAX_TEXT:
+        raise Invalid(f"评价内容过长（最多{MAX_TEXT}字）", field="comment")
+    case.rating = rating
+    if voice is not None:
+        voice.rating, voice.rating_comment, voice.rated_at = rating, comment, clock.now()
+        voice.save(update_fields=["rating", "rating_comment", "rated_at"])
+    new_status = lifecycle.status_after_rating(case.status, rating)
+    if new_status == Status.REOPENED:
+        case.reopen_count += 1
+        case.closed_at = None
+    case.status = new_status
+    return {"rating": rating}
+
+
+def do_follow_up(case, user, f):
+    return apply_rating(case, str(f.get("rating") or ""), str(f.get("note") or "").strip(), case.voices.first())
+
+
+def do_close(case, user, f):
+    if not case.replies.filter(kind=Reply.Kind.REPLY).exists():
+        raise Invalid("工单必须先有书面答复才能办结")
+    case.close_reason = "resolved"
+    case.closed_at = clock.now()
+    return {}
+
+
+def do_dismiss(case, user, f):
+    reason = f.get("reason")
+    if reason not in CLOSE_REASONS:
+        raise Invalid("办结理由应为 withdrawn（群众撤回）、spam（无效）或 duplicate（重复件）", field="reason")
+    _text(f, "note", "说明")
+    case.close_reason = reason
+    case.closed_at = clock.now()
+    return {"close_reason": reason}
+
+
+def do_reopen(case, user, f):
+    _text(f, "note", "重新办理理由")
+    case.reopen_count += 1
+    case.closed_at = None
+    return {}
+
+
+def do_note(case, user, f):
+    _text(f, "note", "备注", minimum=1)
+    return {}
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def perform(user, number: str, action_name: str, fields: dict | None = None) -> Case:
+    fields = dict(fields or {})
+    action = lifecycle.get_action(action_name)
+    case = access_case(user, number, for_update=True)
+    check_may(user, action, case)
+    lifecycle.check_transition(action, case.status)
+    before = case.status
+    if action.target:
+        case.status = action.target
+    data = globals()[f"do_{action.name}"](case, user, fields) or {}
+    if case.status != Status.WAITING and before == Status.WAITING and action.name != "resume":
+        case.paused_at = None
+    case.updated_at = clock.now()
+    case.save()
+    note = str(fields.get("note") or fields.get("reason") or fields.get("text") or "").strip()[:MAX_TEXT]
+    record(case, action.name, user, before, note, data)
+    return case
+
+
+def rate_by_tracking_code(code: str, rating: str, comment: str = "") -> Case:
+    """A citizen rates the reply with their tracking code, no account needed."""
+    from .models import Voice
+
+    with transaction.atomic():
+        voice = Voice.objects.select_related("case").filter(tracking_code=(code or "").strip().upper()).first()
+        if voice is None:
+            raise NotFound("查询码不存在")
+        case = Case.objects.select_for_update().get(pk=voice.case_id)
+        if case.status not in lifecycle.RATEABLE:
+            raise Invalid("该诉求尚未答复，答复后才能评价", code="not_replied")
+        if voice.rating:
+            raise Invalid("您已评价过此诉求", code="already_rated")
+        before = case.status
+        data = apply_rating(case, rating, (comment or "").strip(), voice)
+        case.updated_at = clock.now()
+        case.save()
+        record(case, "rate", "群众（查询码）", before, comment or "", data)
+    return case
+
+
+@transaction.atomic
+def reveal_contact(user, number: str) -> dict:
+    """Show a protected submitter's full contact to one who must call back, and log that it was seen."""
+    from ..intake.masking import submitter
+    from .permissions import may_reveal_contact
+
+    case = access_case(user, number)
+    voice = case.voices.order_by("received_at", "id").first()
+    if voice is None or voice.submitter_mode == "anonymous":
+        raise Invalid("匿名诉求没有联系方式")
+    if voice.submitter_mode == "protected" and not may_reveal_contact(user, case, voice):
+        raise Forbidden("保密诉求人的身份只对负责回访的受理人员可见")
+    record(case, "reveal_contact", user, case.status, "查看了诉求人联系方式")
+    return submitter(voice, reveal=True)

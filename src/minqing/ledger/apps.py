@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "minqing.ledger"
+    label = "ledger"
+    verbose_name = "台账"

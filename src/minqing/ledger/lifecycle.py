@@ -1,0 +1,82 @@
+"""The one state machine of a case.
+
+    accepted 受理 → dispatched 派单 → handling 承办 → replied 答复 → followed_up 回访 → closed 办结
+    side paths: returned 退单 (reason), waiting 等待群众 (clock paused), reopened 重新办理
+    (unsatisfied rating or a leader's decision); extensions 延期 are requested and decided without
+    changing the status.
+
+Each action names the statuses it may start from, the status it leads to (None: unchanged) and
+the roles that may take it. Which *case* a user may touch is decided in permissions.py; what an
+action does is in actions.py. Nothing else changes a case's status.
+"""
+
+from dataclasses import dataclass
+
+from ..errors import IllegalTransition
+from ..org.models import Role
+from .models import Status as S
+
+STAFF = frozenset({Role.GRID, Role.DISPATCHER, Role.HANDLER, Role.LEADER, Role.ADMIN})
+WORKERS = frozenset({Role.GRID, Role.HANDLER, Role.ADMIN})
+CENTRE = frozenset({Role.DISPATCHER, Role.LEADER, Role.ADMIN})
+OPEN = frozenset(s for s in S.values if s != S.CLOSED)
+IN_HAND = frozenset({S.DISPATCHED, S.HANDLING, S.WAITING, S.REOPENED})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset
+    target: str | None
+    roles: frozenset
+    # "assigned": the case must be assigned to the user's subtree; "above": the user's unit must be
+    # strictly above the assigned unit (extension decisions); "scope": visible is enough.
+    reach: str = "scope"
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("triage", "分类定级", OPEN - {S.REPLIED, S.FOLLOWED_UP}, None, CENTRE | WORKERS),
+        Action("dispatch", "派单", frozenset({S.ACCEPTED, S.RETURNED}), S.DISPATCHED, CENTRE | {Role.GRID}),
+        Action("handle", "签收承办", frozenset({S.DISPATCHED, S.REOPENED}), S.HANDLING, WORKERS, "assigned"),
+        Action("assign", "指定承办人", IN_HAND, None, WORKERS | {Role.LEADER}, "assigned"),
+        Action("contact", "联系群众", IN_HAND, None, WORKERS, "assigned"),
+        Action("return", "退单", frozenset({S.DISPATCHED, S.HANDLING}), S.RETURNED, WORKERS, "assigned"),
+        Action("wait", "等待群众(停表)", frozenset({S.HANDLING}), S.WAITING, WORKERS, "assigned"),
+        Action("resume", "恢复办理", frozenset({S.WAITING}), S.HANDLING, WORKERS, "assigned"),
+        Action("progress", "告知进展", IN_HAND, None, WORKERS, "assigned"),
+        Action("reply", "答复", frozenset({S.DISPATCHED, S.HANDLING, S.REOPENED}), S.REPLIED, WORKERS, "assigned"),
+        Action("request_extension", "申请延期", IN_HAND, None, WORKERS, "assigned"),
+        Action("approve_extension", "批准延期", IN_HAND, None, CENTRE, "above"),
+        Action("reject_extension", "驳回延期", IN_HAND, None, CENTRE, "above"),
+        Action("follow_up", "回访", frozenset({S.REPLIED}), S.FOLLOWED_UP, CENTRE),
+        Action("close", "办结", frozenset({S.REPLIED, S.FOLLOWED_UP}), S.CLOSED, CENTRE),
+        Action("dismiss", "撤回/无效办结", OPEN, S.CLOSED, CENTRE),
+        Action("reopen", "重新办理", frozenset({S.REPLIED, S.FOLLOWED_UP, S.CLOSED}), S.REOPENED, CENTRE),
+        Action("note", "内部备注", frozenset(S.values), None, STAFF),
+    ]
+}
+
+# A citizen's rating through the tracking code: allowed once the case has a reply.
+RATEABLE = frozenset({S.REPLIED, S.FOLLOWED_UP, S.CLOSED})
+
+
+def get_action(name: str) -> Action:
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise IllegalTransition(f"未知操作“{name}”", field="action", code="unknown_action") from None
+
+
+def check_transition(action: Action, status: str) -> None:
+    if status not in action.sources:
+        raise IllegalTransition(f"工单当前状态为“{S(status).label}”，不能执行“{action.label}”")
+
+
+def status_after_rating(status: str, rating: str) -> str:
+    """An unsatisfied rating reopens the case; otherwise a replied case counts as followed up."""
+    if rating == "unsatisfied":
+        return S.REOPENED
+    return S.FOLLOWED_UP if status == S.REPLIED else status

@@ -1,0 +1,288 @@
+"""The ledger (台账): cases, the voices they carry, their append-only history, replies,
+extensions and attachments; the taxonomy, time-limit rules and the working-day calendar.
+
+Nothing here is ever hard-deleted: `delete()` raises. A withdrawn or spam case is closed with a
+reason (see lifecycle.py)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ..org.models import Unit
+
+
+class NoDelete(models.Model):
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("台账记录不可删除；请以“撤回/无效”理由办结")
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", "走访/下访"
+    WALK_IN = "walk_in", "来访"
+    PHONE = "phone", "来电"
+    WEB = "web", "网上/手机"
+    LETTER = "letter", "来信"
+    IMPORT = "import", "台账导入"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+    CRITICAL = "critical", "特急"
+
+
+class Track(models.TextChoices):
+    IMMEDIATE = "immediate", "立行立办"
+    CONDITIONAL = "conditional", "创造条件办"
+    SYSTEMIC = "systemic", "系统治理"
+
+
+class SubmitterMode(models.TextChoices):
+    NAMED = "named", "实名"
+    PROTECTED = "protected", "保密"
+    ANONYMOUS = "anonymous", "匿名"
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically_satisfied", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Category(models.Model):
+    """One node of the three-level taxonomy (一级/二级/三级分类)."""
+
+    name = models.CharField(max_length=60)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    level = models.PositiveSmallIntegerField()
+    path = models.CharField(max_length=200, unique=True)  # "城乡建设/安全生产/事故处理"
+    sensitive = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = verbose_name_plural = "分类"
+
+    def __str__(self):
+        return self.path
+
+    @property
+    def top(self) -> str:
+        return self.path.split("/")[0]
+
+
+class SlaRule(models.Model):
+    """Time limits in working days for a first-level category (blank = any) and an urgency.
+    0 working days means by the end of the working day the case arrived on."""
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    contact_days = models.PositiveSmallIntegerField("首次联系时限(工作日)")
+    resolve_days = models.PositiveSmallIntegerField("办结时限(工作日)")
+
+    class Meta:
+        unique_together = [("category", "urgency")]
+        verbose_name = verbose_name_plural = "办理时限"
+
+
+class CalendarDay(models.Model):
+    """An admin's override of the working-day calendar: a local holiday or a make-up working day."""
+
+    date = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    name = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = verbose_name_plural = "工作日历调整"
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", "已受理"
+    DISPATCHED = "dispatched", "已派单"
+    HANDLING = "handling", "承办中"
+    WAITING = "waiting", "等待群众(停表)"
+    RETURNED = "returned", "已退单"
+    REPLIED = "replied", "已答复"
+    FOLLOWED_UP = "followed_up", "已回访"
+    REOPENED = "reopened", "重新办理"
+    CLOSED = "closed", "已办结"
+
+
+OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
+
+
+class Case(NoDelete):
+    number = models.CharField("编号", max_length=20, unique=True)
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    title = models.CharField("标题", max_length=200)
+    text = models.TextField("原文")
+    text_norm = models.TextField("规范化文本", blank=True)
+    search_text = models.TextField(blank=True, help_text="分词后以空格连接，供全文检索")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
+    category_top = models.CharField(max_length=60, blank=True, db_index=True)
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases_here", verbose_name="所在单位")
+    place_path = models.CharField(max_length=120, db_index=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+
+    urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    track = models.CharField("办理类型", max_length=12, choices=Track.choices, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.ACCEPTED)
+    assigned_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="cases_assigned", verbose_name="承办单位")
+    assigned_path = models.CharField(max_length=120, blank=True, db_index=True)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="cases_handled", verbose_name="承办人")
+
+    received_at = models.DateTimeField("收到时间", default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    contact_due = models.DateTimeField("首次联系时限", null=True, blank=True)
+    resolve_due = models.DateTimeField("办结时限", null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=20, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    extensions_granted = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    return_count = models.PositiveSmallIntegerField(default=0)
+
+    rating = models.CharField("满意度", max_length=20, choices=Rating.choices, blank=True)
+    voices_count = models.PositiveIntegerField(default=1)
+    endorsements = models.PositiveIntegerField("点赞数", default=0)
+    objections = models.PositiveIntegerField("反对数", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="cases_created")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = verbose_name_plural = "工单"
+        indexes = [
+            models.Index(fields=["status", "resolve_due"]),
+            models.Index(fields=["received_at", "id"]),
+            models.Index(fields=["place_path", "received_at"]),
+            models.Index(fields=["assigned_path", "received_at"]),
+            models.Index(fields=["channel", "received_at"]),
+            models.Index(fields=["category_top", "received_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class Voice(NoDelete):
+    """One thing one person said, as received. A case carries one or more voices; each voice keeps
+    its own submitter, tracking code and rating, so every citizen gets their own answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="voices")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    tracking_code = models.CharField(max_length=16, unique=True)
+    submitter_mode = models.CharField(max_length=10, choices=SubmitterMode.choices, default=SubmitterMode.ANONYMOUS)
+    submitter_name = models.CharField(max_length=60, blank=True)
+    submitter_phone = models.CharField(max_length=30, blank=True)
+    submitter_ref = models.CharField("来源系统中的用户编号", max_length=60, blank=True)
+    source = models.CharField(max_length=40, blank=True)
+    external_id = models.CharField(max_length=60, blank=True)
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    endorsements = models.PositiveIntegerField(default=0)
+    objections = models.PositiveIntegerField(default=0)
+    rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+
+class CaseEvent(models.Model):
+    """Append-only history: who did what, when, and the fields before and after."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_label = models.CharField(max_length=80, blank=True)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("历史记录只可追加，不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("历史记录只可追加，不可删除")
+
+
+class Reply(NoDelete):
+    class Kind(models.TextChoices):
+        REPLY = "reply", "答复"
+        EXPLANATION = "explanation", "解释说明"
+        PROGRESS = "progress", "进展告知"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="replies")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REPLY)
+    text = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    author_label = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Extension(NoDelete):
+    class State(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    new_due = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{timezone.now():%Y/%m}/{instance.case.number}/{filename}"
+
+
+class Attachment(NoDelete):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+
+class CaseCounter(models.Model):
+    """Next case number per year; rows are locked while a number is taken."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,46 @@
+"""Who may see what. Scope is a query, not an if: every case list, detail, export and search starts
+from `cases_visible_to(user)`, and every single case is fetched through `access_case`.
+
+A staff user sees cases whose place lies in their unit's subtree, and cases assigned to a unit in
+that subtree (so a county department sees what was dispatched to it wherever the place is).
+"""
+
+from django.db.models import Q
+
+from .models import PATH_WIDTH, Role
+
+
+def subtree_range(path: str) -> tuple[str, str]:
+    """The half-open string range [path, upper) holding path and all its descendants' paths.
+
+    Paths are fixed-width digit groups, so the upper bound is the path with its last group
+    incremented: every descendant path is path + more digits, which sorts before it."""
+    last = int(path[-PATH_WIDTH:]) + 1
+    return path, path[:-PATH_WIDTH] + str(last).zfill(PATH_WIDTH)
+
+
+def in_subtree(field: str, path: str) -> Q:
+    lo, hi = subtree_range(path)
+    return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+
+
+def case_scope_q(user) -> Q | None:
+    """The Q that limits cases to those the user may see; None means nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.role == Role.ADMIN and user.unit_id is None:
+        return Q()
+    if not user.is_staff_member:
+        return None
+    path = user.unit.path
+    return in_subtree("place_path", path) | in_subtree("assigned_path", path)
+
+
+def units_visible_to(user):
+    from .models import Unit
+
+    if user.role == Role.ADMIN and user.unit_id is None:
+        return Unit.objects.all()
+    if not getattr(user, "is_staff_member", False):
+        return Unit.objects.none()
+    return Unit.objects.filter(in_subtree("path", user.unit.path))

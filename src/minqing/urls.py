@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api.main import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("minqing.web.urls")),
+]
+handler400 = "minqing.web.views.errors.bad_request"
+handler403 = "minqing.web.views.errors.forbidden"
+handler404 = "minqing.web.views.errors.not_found"
+handler500 = "minqing.web.views.errors.server_error"

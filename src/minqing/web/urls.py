@@ -1,0 +1,4 @@
+
+from .views import errors  # noqa: F401
+
+urlpatterns = []
