@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from ..errors import DomainError
@@ -34,8 +35,14 @@ class OptionalBearer(BearerToken):
         return super().__call__(request) or True
 
 
+class ChineseJSON(JSONRenderer):
+    """UTF-8 JSON: Chinese text stays readable instead of \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(title="minqing 民情 API", version="1", description="诉求受理、台账、派单、答复与评价的开放接口。",
-               urls_namespace="api", auth=BearerToken())
+               urls_namespace="api", auth=BearerToken(), renderer=ChineseJSON())
 
 
 def error(request, status: int, code: str, message: str, field=None):
@@ -67,6 +74,8 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        return error(request, 400, "bad_body", "请求体无法解析：应为 JSON 对象（Content-Type: application/json）")
     return error(request, exc.status_code, "http_error", str(exc))
 
 
@@ -81,4 +90,4 @@ def on_unexpected(request, exc):
     return error(request, 500, "server_error", "服务器内部错误，已记录，请稍后重试")
 
 
-from . import cases, org  # noqa: E402,F401  (registers the routes)
+from . import cases, imports, org  # noqa: E402,F401  (registers the routes)

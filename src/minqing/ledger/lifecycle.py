@@ -80,3 +80,8 @@ def status_after_rating(status: str, rating: str) -> str:
     if rating == "unsatisfied":
         return S.REOPENED
     return S.FOLLOWED_UP if status == S.REPLIED else status
+
+# Labels of every event that can appear in a case's history (actions plus intake and citizen events).
+EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {
+    "accept": "受理", "rate": "群众评价", "attach": "上传附件", "reveal_contact": "查看联系方式", "import_reply": "导入答复",
+}

@@ -53,7 +53,12 @@ def check_may(user, action: Action, case: Case) -> None:
 
 def allowed_actions(user, case: Case) -> list[Action]:
     """Actions the user may take on the case now (for the buttons on the case page)."""
-    return [a for a in ACTIONS.values() if case.status in a.sources and may(user, a, case)]
+    from .models import Extension
+
+    pending = case.extensions.filter(state=Extension.State.PENDING).exists()
+    return [a for a in ACTIONS.values() if case.status in a.sources and may(user, a, case)
+            and (pending if a.name in ("approve_extension", "reject_extension") else True)
+            and not (a.name == "request_extension" and pending)]
 
 
 def may_reveal_contact(user, case: Case, voice=None) -> bool:

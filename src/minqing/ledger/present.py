@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from .. import clock
 from ..intake.masking import list_submitter, public_text, submitter
+from .lifecycle import EVENT_LABELS
 from .models import Case, Status
 from .permissions import allowed_actions, may_reveal_contact
 
@@ -87,7 +88,8 @@ def case_detail(case: Case, user) -> dict:
                         "requested_at": _iso(e.requested_at)} for e in case.extensions.all()],
         "attachments": [{"id": a.id, "name": a.name, "size": a.size, "content_type": a.content_type}
                         for a in case.attachments.all()],
-        "events": [{"at": _iso(e.at), "action": e.action, "actor": e.actor_label, "from_status": e.from_status or None,
+        "events": [{"at": _iso(e.at), "action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
+                    "actor": e.actor_label, "from_status": e.from_status or None,
                     "to_status": e.to_status or None, "note": public_text(e.note, voice), "data": e.data}
                    for e in case.events.all()],
         "actions": [a.name for a in allowed_actions(user, case)],
@@ -109,6 +111,7 @@ def tracking_view(case: Case, voice) -> dict:
         "replies": [{"kind": r.kind, "text": r.text, "at": _iso(r.at)} for r in case.replies.all()],
         "rating": voice.rating or None,
         "can_rate": case.status in ("replied", "followed_up", "closed") and not voice.rating,
-        "timeline": [{"at": _iso(e.at), "action": e.action, "to_status": e.to_status or None}
+        "timeline": [{"at": _iso(e.at), "action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
+                      "status_label": Status(e.to_status).label if e.to_status else ""}
                      for e in case.events.all() if e.action not in ("note", "reveal_contact", "assign")],
     }

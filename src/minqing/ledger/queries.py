@@ -80,3 +80,17 @@ def apply_filters(qs, params):
             raise Invalid("搜索词过长（最多100字）", field="q")
         qs = matching(qs, text)
     return qs
+
+
+def inbox(qs, user):
+    """What waits for this user's role: the staff inbox."""
+    from ..org.models import Role
+    from .models import Extension
+
+    if user.role in (Role.DISPATCHER, Role.ADMIN):
+        return qs.filter(status__in=[Status.ACCEPTED, Status.RETURNED, Status.REPLIED])
+    if user.role == Role.LEADER:
+        pending = Extension.objects.filter(state=Extension.State.PENDING).values("case_id")
+        return qs.filter(overdue_q() | Q(id__in=pending))
+    mine = in_subtree("assigned_path", user.unit.path)
+    return qs.filter(mine, status__in=[Status.DISPATCHED, Status.HANDLING, Status.WAITING, Status.REOPENED])

@@ -1,4 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-from .views import errors  # noqa: F401
+from .views import citizen, staff
 
-urlpatterns = []
+urlpatterns = [
+    path("", staff.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="minqing/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("submit/", citizen.submit, name="submit"),
+    path("track/", citizen.track_lookup, name="track_lookup"),
+    path("track/<str:code>/", citizen.track, name="track"),
+    path("cases/", staff.case_list, name="case_list"),
+    path("cases/new/", staff.case_new, name="case_new"),
+    path("cases/export.xlsx", staff.case_export, name="case_export"),
+    path("cases/<str:number>/", staff.case_detail, name="case_detail"),
+    path("cases/<str:number>/act/<str:action>/", staff.case_act, name="case_act"),
+    path("cases/<str:number>/attach/", staff.case_attach, name="case_attach"),
+    path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
+    path("import/", staff.ledger_import, name="ledger_import"),
+]

@@ -1,0 +1,32 @@
+"""Template filters: times shown the way a Chinese office reads them."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _parse(value):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(str(value)))
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def when(value):
+    """'2026-11-27 11:02' (year omitted when it is this year)."""
+    moment = _parse(value)
+    if moment is None:
+        return ""
+    return moment.strftime("%m-%d %H:%M" if moment.year == timezone.localtime().year else "%Y-%m-%d %H:%M")
+
+
+@register.filter
+def day(value):
+    moment = _parse(value)
+    return moment.strftime("%Y-%m-%d") if moment else ""

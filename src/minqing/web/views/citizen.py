@@ -1,0 +1,68 @@
+"""Citizens' pages: no account needed. Submit a voice, follow it with a tracking code, rate the reply."""
+
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ...errors import DomainError
+from ...intake.services import submit_voice
+from ...ledger.actions import rate_by_tracking_code
+from ...ledger.models import Rating, Voice
+from ...ledger.present import tracking_view
+from ...org.models import Level, Unit
+
+
+def place_choices():
+    """Townships with their villages/communities, for the place picker."""
+    units = Unit.objects.filter(active=True, level__in=[Level.TOWNSHIP, Level.VILLAGE]).select_related("parent")
+    groups: dict[str, list] = {}
+    for u in units:
+        if u.level == Level.VILLAGE:
+            groups.setdefault(u.parent.name, []).append(u)
+    return groups
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    form, error = request.POST, None
+    if request.method == "POST":
+        mode = form.get("mode", "anonymous")
+        data = {"text": form.get("text"), "title": form.get("title"), "channel": "web", "unit": form.get("unit"),
+                "address": form.get("address"),
+                "submitter": {"mode": mode, "name": form.get("name"), "phone": form.get("phone")}}
+        try:
+            voice = submit_voice(data, None)
+        except DomainError as e:
+            error = e
+        else:
+            request.session["just_submitted"] = voice.tracking_code
+            return redirect("track", code=voice.tracking_code)
+    return render(request, "minqing/citizen/submit.html",
+                  {"groups": place_choices(), "form": form, "error": error}, status=400 if error else 200)
+
+
+def track_lookup(request):
+    code = (request.GET.get("code") or "").strip().upper()
+    if code:
+        return redirect("track", code=code)
+    return render(request, "minqing/citizen/track_lookup.html")
+
+
+@require_http_methods(["GET", "POST"])
+def track(request, code):
+    voice = Voice.objects.select_related("case", "case__unit", "case__assigned_unit").filter(
+        tracking_code=code.strip().upper()).first()
+    if voice is None:
+        return render(request, "minqing/citizen/track_lookup.html",
+                      {"error": "查询码不存在，请核对后重试", "code": code}, status=404)
+    error = None
+    if request.method == "POST":
+        try:
+            rate_by_tracking_code(code, request.POST.get("rating", ""), request.POST.get("comment", ""))
+            return redirect("track", code=voice.tracking_code)
+        except DomainError as e:
+            error = e
+    voice.refresh_from_db()
+    fresh = request.session.pop("just_submitted", None) == voice.tracking_code
+    return render(request, "minqing/citizen/track.html",
+                  {"t": tracking_view(voice.case, voice), "code": voice.tracking_code, "fresh": fresh,
+                   "ratings": Rating.choices, "error": error}, status=400 if error else 200)

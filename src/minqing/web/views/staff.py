@@ -1,0 +1,179 @@
+"""Staff pages: inbox and case list, case detail with the actions the user may take, quick entry
+of a voice, Excel import and export. Views only parse and call the services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from ...errors import DomainError, Invalid, NotFound
+from ...intake.services import submit_voice
+from ...ledger import actions
+from ...ledger.attachments import add_attachment
+from ...ledger.lifecycle import ACTIONS
+from ...ledger.models import Category, Channel, Status, SubmitterMode, Urgency
+from ...ledger.paging import page_of
+from ...ledger.permissions import access_case, allowed_actions, cases_visible_to
+from ...ledger.present import DEADLINE_LABELS, case_summary
+from ...ledger.present import case_detail as present_detail
+from ...ledger.queries import FILTERS, apply_filters, inbox
+from ...org.models import Role
+from ...org.scope import units_visible_to
+from ..actionforms import field_specs
+from .citizen import place_choices
+
+
+def staff_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff_member and request.user.role != Role.ADMIN:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def home(request):
+    if request.user.is_authenticated and (request.user.is_staff_member or request.user.role == Role.ADMIN):
+        return redirect(reverse("case_list") + "?box=inbox")
+    return redirect("submit")
+
+
+@staff_required
+def case_list(request):
+    params = {k: request.GET.get(k, "") for k in FILTERS}
+    box = request.GET.get("box", "all")
+    qs = cases_visible_to(request.user)
+    error = None
+    try:
+        if box == "inbox":
+            qs = inbox(qs, request.user)
+        qs = apply_filters(qs, params)
+        rows, count, page, pages = page_of(qs, request.GET.get("page", 1))
+    except DomainError as e:
+        error, rows, count, page, pages = e, [], 0, 1, 1
+    query = {k: v for k, v in params.items() if v}
+    if box != "all":
+        query["box"] = box
+    return render(request, "minqing/staff/case_list.html", {
+        "items": [case_summary(c) for c in rows], "count": count, "page": page, "pages": pages,
+        "params": params, "box": box, "error": error, "query": urlencode(query),
+        "statuses": Status.choices, "channels": Channel.choices, "deadline_labels": DEADLINE_LABELS,
+        "categories": Category.objects.filter(level=1).values_list("name", flat=True),
+        "units": units_visible_to(request.user).exclude(level="grid"),
+    }, status=400 if error else 200)
+
+
+@staff_required
+def case_detail(request, number):
+    try:
+        case = access_case(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    forms = [{"action": a, "fields": field_specs(a.name, request.user, case)} for a in allowed_actions(request.user, case)]
+    return render(request, "minqing/staff/case_detail.html", {
+        "c": present_detail(case, request.user), "case": case, "forms": forms,
+        "contact": request.session.pop(f"contact:{number}", None),
+        "deadline_labels": DEADLINE_LABELS, "status_labels": dict(Status.choices),
+        "mode_labels": dict(SubmitterMode.choices),
+    })
+
+
+@staff_required
+@require_POST
+def case_act(request, number, action):
+    fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
+    try:
+        actions.perform(request.user, number, action, fields)
+        messages.success(request, f"已{ACTIONS[action].label}")
+    except DomainError as e:
+        if isinstance(e, NotFound):
+            raise Http404 from None
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
+
+
+@staff_required
+@require_POST
+def case_attach(request, number):
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise Invalid("请选择要上传的文件", field="file")
+        add_attachment(request.user, number, upload)
+        messages.success(request, "附件已上传")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
+
+
+@staff_required
+@require_POST
+def case_contact(request, number):
+    try:
+        request.session[f"contact:{number}"] = actions.reveal_contact(request.user, number)
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
+
+
+@staff_required
+def case_new(request):
+    """Quick entry of a voice heard on a visit, at the window or on the phone."""
+    form, error = request.POST, None
+    if request.method == "POST":
+        data = {k: form.get(k) for k in ("text", "title", "channel", "unit", "address", "urgency")}
+        data["submitter"] = {"mode": form.get("mode", "anonymous"), "name": form.get("name"), "phone": form.get("phone")}
+        try:
+            voice = submit_voice(data, request.user)
+        except DomainError as e:
+            error = e
+        else:
+            messages.success(request, f"已受理，编号 {voice.case.number}，查询码 {voice.tracking_code}（请告知群众）")
+            return redirect("case_detail", number=voice.case.number)
+    default_channel = "visit" if request.user.role == Role.GRID else "phone"
+    return render(request, "minqing/staff/case_new.html", {
+        "groups": place_choices(), "form": form, "error": error, "channels": Channel.choices,
+        "urgencies": Urgency.choices, "default_channel": default_channel,
+        "default_unit": request.user.unit.code if request.user.unit_id else "",
+    }, status=400 if error else 200)
+
+
+@staff_required
+def case_export(request):
+    from ...intake.excel import export_ledger
+
+    try:
+        qs = apply_filters(cases_visible_to(request.user), {k: request.GET.get(k, "") for k in FILTERS})
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("case_list")
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="minqing-ledger.xlsx"'
+    export_ledger(qs, response)
+    return response
+
+
+@staff_required
+def ledger_import(request):
+    from ...intake.excel import import_ledger
+
+    if request.user.role not in (Role.DISPATCHER, Role.ADMIN):
+        raise PermissionDenied
+    result, error = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise Invalid("请选择要导入的 Excel 文件（.xlsx）", field="file")
+            result = import_ledger(upload, mapping=request.POST.get("mapping") or None, user=request.user)
+        except DomainError as e:
+            error = e
+    return render(request, "minqing/staff/import.html", {"result": result, "error": error},
+                  status=400 if error else 200)
