@@ -13,3 +13,6 @@ handler400 = "minqing.web.views.errors.bad_request"
 handler403 = "minqing.web.views.errors.forbidden"
 handler404 = "minqing.web.views.errors.not_found"
 handler500 = "minqing.web.views.errors.server_error"
+
+admin.site.site_header = "民情台账 · 系统管理"
+admin.site.site_title = "民情台账"

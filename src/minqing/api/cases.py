@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from ninja import File, Schema
+from ninja import File, Schema, Status
 from ninja.files import UploadedFile
 
 from ..errors import NotFound
 from ..intake.services import submit_voice
 from ..ledger import actions
-from ..ledger.attachments import add_attachment
+from ..ledger.attachments import add_attachment, open_attachment
 from ..ledger.models import Voice
 from ..ledger.paging import page_of
 from ..ledger.permissions import access_case, cases_visible_to
@@ -73,7 +73,7 @@ class RatingIn(Schema):
 def post_voice(request, payload: VoiceIn):
     user = request.auth if request.auth is not True else None
     voice = submit_voice(payload.dict(), user)
-    return 201, {"number": voice.case.number, "tracking_code": voice.tracking_code}
+    return Status(201, {"number": voice.case.number, "tracking_code": voice.tracking_code})
 
 
 @api.get("/cases", response=CaseList, tags=["cases"], summary="工单列表（按权限范围，支持筛选和分页）")
@@ -94,7 +94,15 @@ def get_case(request, number: str):
 @api.post("/cases/{number}/attachments", response={201: dict[str, Any]}, tags=["cases"], summary="上传附件")
 def post_attachment(request, number: str, file: UploadedFile = File(...)):
     att = add_attachment(request.auth, number, file)
-    return 201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type}
+    return Status(201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type})
+
+
+@api.get("/cases/{number}/attachments/{attachment_id}", tags=["cases"], summary="下载附件")
+def get_attachment(request, number: str, attachment_id: int):
+    from django.http import FileResponse
+
+    att = open_attachment(request.auth, number, attachment_id)
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
 
 
 @api.post("/cases/{number}/reveal_contact", response=dict[str, Any], tags=["cases"],

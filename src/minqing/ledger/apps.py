@@ -5,3 +5,8 @@ class LedgerConfig(AppConfig):
     name = "minqing.ledger"
     label = "ledger"
     verbose_name = "台账"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -45,3 +45,14 @@ def add_attachment(user, number: str, upload) -> Attachment:
                                     content_type=content_type, uploaded_by=user)
     record(case, "attach", user, case.status, upload.name[:200], {"attachment": att.id, "size": upload.size})
     return att
+
+
+def open_attachment(user, number: str, attachment_id: int) -> Attachment:
+    """An attachment of a case the user may see (the scope gate applies to files too)."""
+    from ..errors import NotFound
+
+    case = access_case(user, number)
+    att = case.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise NotFound("附件不存在")
+    return att

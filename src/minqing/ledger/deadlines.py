@@ -78,7 +78,24 @@ class WorkCalendar:
             if resumed_at.date() > paused_from.date() else due
 
 
+_cached: tuple[float, WorkCalendar] | None = None
+CACHE_SECONDS = 60
+
+
 def calendar_from_db() -> WorkCalendar:
+    """The calendar with the admin's overrides, re-read at most once a minute per process
+    (an admin's new holiday applies to deadlines computed after that)."""
+    global _cached
+    import time
+
     from .models import CalendarDay
 
-    return WorkCalendar({d.date: d.is_workday for d in CalendarDay.objects.all()})
+    now = time.monotonic()
+    if _cached is None or now - _cached[0] > CACHE_SECONDS:
+        _cached = (now, WorkCalendar({d.date: d.is_workday for d in CalendarDay.objects.all()}))
+    return _cached[1]
+
+
+def forget_cached_calendar(**_kwargs) -> None:
+    global _cached
+    _cached = None

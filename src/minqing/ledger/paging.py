@@ -11,7 +11,7 @@ PAGE_SIZE = 20
 
 def page_of(qs, page, size: int = PAGE_SIZE):
     try:
-        page = int(page or 1)
+        page = int(1 if page in (None, "") else page)
     except (TypeError, ValueError):
         raise Invalid("页码应为正整数", field="page") from None
     if page < 1:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<str:number>/", staff.case_detail, name="case_detail"),
     path("cases/<str:number>/act/<str:action>/", staff.case_act, name="case_act"),
     path("cases/<str:number>/attach/", staff.case_attach, name="case_attach"),
+    path("cases/<str:number>/attachments/<int:attachment_id>/", staff.case_attachment, name="case_attachment"),
     path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
     path("import/", staff.ledger_import, name="ledger_import"),
 ]

@@ -4,7 +4,7 @@ of a voice, Excel import and export. Views only parse and call the services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from ...errors import DomainError, Invalid, NotFound
 from ...intake.services import submit_voice
 from ...ledger import actions
-from ...ledger.attachments import add_attachment
+from ...ledger.attachments import add_attachment, open_attachment
 from ...ledger.lifecycle import ACTIONS
 from ...ledger.models import Category, Channel, Status, SubmitterMode, Urgency
 from ...ledger.paging import page_of
@@ -111,6 +111,15 @@ def case_attach(request, number):
     except DomainError as e:
         messages.error(request, e.message)
     return redirect("case_detail", number=number)
+
+
+@staff_required
+def case_attachment(request, number, attachment_id):
+    try:
+        att = open_attachment(request.user, number, attachment_id)
+    except DomainError:
+        raise Http404 from None
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
 
 
 @staff_required
