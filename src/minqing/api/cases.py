@@ -9,11 +9,13 @@ from ..errors import NotFound
 from ..intake.services import submit_voice
 from ..ledger import actions
 from ..ledger.attachments import add_attachment, open_attachment
+from ..ledger.merge import merge
 from ..ledger.models import Voice
 from ..ledger.paging import page_of
 from ..ledger.permissions import access_case, cases_visible_to
 from ..ledger.present import case_detail, case_summary, tracking_view
 from ..ledger.queries import apply_filters
+from ..ledger.similar import similar_for
 from .main import OptionalBearer, api
 
 
@@ -103,6 +105,23 @@ def get_attachment(request, number: str, attachment_id: int):
 
     att = open_attachment(request.auth, number, attachment_id)
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
+
+
+class MergeIn(Schema):
+    source: str
+
+
+@api.get("/cases/{number}/similar", response=dict[str, Any], tags=["cases"],
+         summary="可能重复的未办结诉求（同一地点）和相似的已办结先例")
+def get_similar(request, number: str):
+    return similar_for(request.auth, access_case(request.auth, number))
+
+
+@api.post("/cases/{number}/merge", response=dict[str, Any], tags=["cases"],
+          summary="把另一件重复工单（source）的诉求并入本件")
+def post_merge(request, number: str, payload: MergeIn):
+    case = merge(request.auth, number, payload.source)
+    return case_detail(access_case(request.auth, case.number), request.auth)
 
 
 @api.post("/cases/{number}/reveal_contact", response=dict[str, Any], tags=["cases"],

@@ -83,5 +83,5 @@ def status_after_rating(status: str, rating: str) -> str:
 
 # Labels of every event that can appear in a case's history (actions plus intake and citizen events).
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {
-    "accept": "受理", "rate": "群众评价", "attach": "上传附件", "reveal_contact": "查看联系方式", "import_reply": "导入答复",
+    "accept": "受理", "rate": "群众评价", "merge": "合并重复诉求", "merged_into": "并入他件", "attach": "上传附件", "reveal_contact": "查看联系方式", "import_reply": "导入答复",
 }

@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/<str:number>/attach/", staff.case_attach, name="case_attach"),
     path("cases/<str:number>/attachments/<int:attachment_id>/", staff.case_attachment, name="case_attachment"),
     path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
+    path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("import/", staff.ledger_import, name="ledger_import"),
 ]

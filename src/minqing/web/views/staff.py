@@ -14,13 +14,15 @@ from ...errors import DomainError, Invalid, NotFound
 from ...intake.services import submit_voice
 from ...ledger import actions
 from ...ledger.attachments import add_attachment, open_attachment
-from ...ledger.lifecycle import ACTIONS
+from ...ledger.lifecycle import ACTIONS, CENTRE
+from ...ledger.merge import merge
 from ...ledger.models import Category, Channel, Status, SubmitterMode, Urgency
 from ...ledger.paging import page_of
 from ...ledger.permissions import access_case, allowed_actions, cases_visible_to
 from ...ledger.present import DEADLINE_LABELS, case_summary
 from ...ledger.present import case_detail as present_detail
 from ...ledger.queries import FILTERS, apply_filters, inbox
+from ...ledger.similar import similar_for
 from ...org.models import Role
 from ...org.scope import units_visible_to
 from ..actionforms import field_specs
@@ -82,6 +84,7 @@ def case_detail(request, number):
         "contact": request.session.pop(f"contact:{number}", None),
         "deadline_labels": DEADLINE_LABELS, "status_labels": dict(Status.choices),
         "mode_labels": dict(SubmitterMode.choices),
+        "similar": similar_for(request.user, case), "may_merge": request.user.role in CENTRE,
     })
 
 
@@ -120,6 +123,17 @@ def case_attachment(request, number, attachment_id):
     except DomainError:
         raise Http404 from None
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
+
+
+@staff_required
+@require_POST
+def case_merge(request, number):
+    try:
+        merge(request.user, number, request.POST.get("source", ""))
+        messages.success(request, f"已将 {request.POST.get('source')} 并入本件")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
 
 
 @staff_required

@@ -1,0 +1,49 @@
+"""Text similarity for duplicates and precedents: pure functions over normalised text.
+
+Character bigrams are robust to segmentation errors and to the many ways the same complaint is
+written; they are compared as sets (Jaccard) and by containment, so a short voice that repeats part of
+a longer one still scores high. `rare_terms` picks the words that carry a text's meaning (highest
+inverse document frequency), which is what candidate retrieval searches for."""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def bigrams(text: str) -> frozenset[str]:
+    chars = _NOISE.sub("", (text or "").lower())
+    return frozenset(chars[i : i + 2] for i in range(len(chars) - 1))
+
+
+def similarity(a: frozenset, b: frozenset) -> float:
+    """Max of Jaccard and a damped containment (0..1)."""
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    jaccard = inter / len(a | b)
+    containment = inter / min(len(a), len(b))
+    return max(jaccard, 0.8 * containment if min(len(a), len(b)) >= 8 else 0.0)
+
+
+class TermStats:
+    """Document frequencies of words over a sample of the ledger (space-separated search_text)."""
+
+    def __init__(self, documents: Iterable[str]):
+        self.df: Counter = Counter()
+        self.n = 0
+        for doc in documents:
+            self.n += 1
+            self.df.update(set(doc.split()))
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    def rare_terms(self, words: Iterable[str], k: int = 10) -> list[str]:
+        """The k most informative words; words in over 5% of a large ledger say too little to search by."""
+        unique = {w for w in words if len(w) >= 2 and not w.isdigit()}
+        if self.n >= 200:
+            unique = {w for w in unique if self.df.get(w, 0) <= 0.05 * self.n} or unique
+        return sorted(unique, key=lambda w: (-self.idf(w), w))[:k]

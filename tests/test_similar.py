@@ -1,0 +1,88 @@
+"""Duplicates at the same place, precedents from closed cases, merging voices into one case."""
+
+import pytest
+
+from minqing.errors import Forbidden, Invalid
+from minqing.ledger.actions import perform, rate_by_tracking_code
+from minqing.ledger.merge import merge
+from minqing.ledger.similar import duplicates_of, forget_term_stats, precedents_of
+from minqing.text.similar import bigrams, similarity
+
+NOISE = "幸福小区三号楼楼下的烧烤店每天营业到凌晨两点，油烟和噪音让居民无法休息，请有关部门管一管。"
+NOISE_EDITED = "幸福小区3号楼楼下烧烤店天天开到凌晨两点，油烟噪音很大，居民根本没法休息，希望有关部门管管。"
+NOISE_TRAD = "幸福小區三號樓樓下的燒烤店每天營業到凌晨兩點，油煙和噪音讓居民無法休息，請有關部門管一管。"
+OTHER = "村里的自来水发黄有异味，已经一个星期了，老人孩子都不敢喝。"
+
+
+@pytest.fixture(autouse=True)
+def fresh_stats():
+    forget_term_stats()
+    yield
+    forget_term_stats()
+
+
+def test_bigram_similarity_orders_sensibly():
+    a, b, c = bigrams(NOISE), bigrams(NOISE_EDITED), bigrams(OTHER)
+    assert similarity(a, a) == 1.0
+    assert similarity(a, b) > 0.35 > similarity(a, c)
+
+
+def test_duplicates_exact_edited_and_traditional_at_the_same_place(make_case):
+    first = make_case("VA", NOISE)
+    for text in (NOISE, NOISE_EDITED, NOISE_TRAD):
+        dup = make_case("GA", text)  # a grid of the same village is the same place
+        found = {m.case.number: m.kind for m in duplicates_of(dup)}
+        assert first.number in found, text
+    assert {m.kind for m in duplicates_of(make_case("VA", NOISE))} >= {"exact"}
+
+
+def test_same_text_at_another_village_is_not_a_duplicate(make_case):
+    make_case("VA", NOISE)
+    elsewhere = make_case("VB", NOISE)
+    assert duplicates_of(elsewhere) == []
+
+
+def test_unrelated_text_is_not_a_duplicate(make_case):
+    make_case("VA", NOISE)
+    assert duplicates_of(make_case("VA", OTHER)) == []
+
+
+def test_precedents_are_closed_resolved_cases_with_their_reply(make_case, county):
+    old = make_case("VB", NOISE)
+    perform(county["disp"], old.number, "dispatch", {"unit": "VB"})
+    perform(county["hb"], old.number, "reply", {"text": "已联合城管执法，烧烤店限时营业并安装油烟净化器。"})
+    perform(county["disp"], old.number, "follow_up", {"rating": "satisfied"})
+    perform(county["disp"], old.number, "close", {})
+    new = make_case("VA", NOISE_EDITED)
+    found = precedents_of(new)
+    assert found and found[0].case.number == old.number
+
+
+def test_merge_moves_voices_and_each_citizen_keeps_their_own_rating(make_case, county, api):
+    a, b = make_case("VA", NOISE), make_case("VA", NOISE_EDITED)
+    code_b = b.voices.first().tracking_code
+    with pytest.raises(Forbidden):
+        merge(county["ha"], a.number, b.number)
+    with pytest.raises(Invalid):
+        merge(county["disp"], a.number, a.number)
+    status, body = api("disp")("POST", f"/api/cases/{a.number}/merge", {"source": b.number})
+    assert status == 200 and body["voices"] == 2
+    b.refresh_from_db()
+    assert b.status == "closed" and b.close_reason == "duplicate"
+    perform(county["disp"], a.number, "dispatch", {"unit": "VA"})
+    perform(county["ha"], a.number, "reply", {"text": "已责令烧烤店整改。"})
+    tracked = api()("GET", f"/api/track/{code_b}")[1]
+    assert tracked["number"] == a.number and tracked["replies"][0]["text"] == "已责令烧烤店整改。"
+    rate_by_tracking_code(code_b, "satisfied")
+    rate_by_tracking_code(a.voices.order_by("id").first().tracking_code, "basically_satisfied")
+    assert sorted(a.voices.values_list("rating", flat=True)) == ["basically_satisfied", "satisfied"]
+
+
+def test_similar_api_and_case_page(make_case, client, county, api):
+    a = make_case("VA", NOISE)
+    b = make_case("VA", NOISE_EDITED)
+    status, body = api("disp")("GET", f"/api/cases/{b.number}/similar")
+    assert status == 200 and body["duplicates"][0]["number"] == a.number and "precedents" in body
+    client.force_login(county["disp"])
+    page = client.get(f"/cases/{b.number}/").content.decode()
+    assert a.number in page and "并入本件" in page
