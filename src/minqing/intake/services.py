@@ -14,6 +14,7 @@ from ..errors import Forbidden, Invalid
 from ..ledger.actions import MAX_TEXT, record
 from ..ledger.models import Case, CaseCounter, Channel, SubmitterMode, Urgency, Voice
 from ..ledger.sla import due_dates
+from ..org import lexicon
 from ..org.models import Unit
 from ..text.normalise import normalise
 from ..text.segment import search_tokens
@@ -90,6 +91,7 @@ def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None 
     mode, name, phone = validate_submitter(data.get("submitter"))
     extra = extra or {}
 
+    lexicon.ensure_loaded()
     norm = normalise(text)
     title_norm = normalise(title) if title else ""
     title = title or _title_from(norm)
