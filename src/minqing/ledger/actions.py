@@ -219,26 +219,42 @@ def do_reject_extension(case, user, f):
     return {"extension": ext.id}
 
 
-def apply_rating(case, rating: str, comment: str, voice=None):
-    """Shared by staff follow-up and the citizen's own rating on the tracking page."""
+def apply_rating(case, rating: str, comment: str, voice=None, resolved=None):
+    """Shared by staff follow-up and the citizen's own rating on the tracking page. `resolved` is the
+    citizen's answer to "问题解决了吗"; when not asked, a rating other than 不满意 counts as resolved."""
     if rating not in Rating.values:
         raise Invalid("评价应为 satisfied、basically_satisfied 或 unsatisfied", field="rating")
     if len(comment) > MAX_TEXT:
         raise Invalid(f"评价内容过长（最多{MAX_TEXT}字）", field="comment")
-    case.rating = rating
+    resolved = _yes_no(resolved, default=rating != Rating.UNSATISFIED)
+    case.rating, case.resolved = rating, resolved
     if voice is not None:
-        voice.rating, voice.rating_comment, voice.rated_at = rating, comment, clock.now()
-        voice.save(update_fields=["rating", "rating_comment", "rated_at"])
+        voice.rating, voice.rating_comment, voice.rated_at, voice.resolved = rating, comment, clock.now(), resolved
+        voice.save(update_fields=["rating", "rating_comment", "rated_at", "resolved"])
     new_status = lifecycle.status_after_rating(case.status, rating)
     if new_status == Status.REOPENED:
         case.reopen_count += 1
         case.closed_at = None
     case.status = new_status
-    return {"rating": rating}
+    return {"rating": rating, "resolved": resolved}
+
+
+def _yes_no(value, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "是", "已解决"):
+        return True
+    if text in ("0", "false", "no", "否", "未解决"):
+        return False
+    raise Invalid("“是否解决”应为 true 或 false", field="resolved")
 
 
 def do_follow_up(case, user, f):
-    return apply_rating(case, str(f.get("rating") or ""), str(f.get("note") or "").strip(), case.voices.first())
+    voice = case.voices.filter(rating="").order_by("received_at", "id").first() or case.voices.first()
+    return apply_rating(case, str(f.get("rating") or ""), str(f.get("note") or "").strip(), voice, f.get("resolved"))
 
 
 def do_close(case, user, f):
@@ -295,7 +311,7 @@ def perform(user, number: str, action_name: str, fields: dict | None = None) -> 
     return case
 
 
-def rate_by_tracking_code(code: str, rating: str, comment: str = "") -> Case:
+def rate_by_tracking_code(code: str, rating: str, comment: str = "", resolved=None) -> Case:
     """A citizen rates the reply with their tracking code, no account needed."""
     from .models import Voice
 
@@ -309,7 +325,7 @@ def rate_by_tracking_code(code: str, rating: str, comment: str = "") -> Case:
         if voice.rating:
             raise Invalid("您已评价过此诉求", code="already_rated")
         before = case.status
-        data = apply_rating(case, rating, (comment or "").strip(), voice)
+        data = apply_rating(case, rating, (comment or "").strip(), voice, resolved)
         case.updated_at = clock.now()
         case.save()
         record(case, "rate", "群众（查询码）", before, comment or "", data)

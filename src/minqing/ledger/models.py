@@ -154,6 +154,7 @@ class Case(NoDelete):
     return_count = models.PositiveSmallIntegerField(default=0)
 
     rating = models.CharField("满意度", max_length=20, choices=Rating.choices, blank=True)
+    resolved = models.BooleanField("群众认为已解决", null=True, blank=True)
     voices_count = models.PositiveIntegerField(default=1)
     endorsements = models.PositiveIntegerField("点赞数", default=0)
     objections = models.PositiveIntegerField("反对数", default=0)
@@ -200,6 +201,7 @@ class Voice(NoDelete):
     endorsements = models.PositiveIntegerField(default=0)
     objections = models.PositiveIntegerField(default=0)
     rating = models.CharField(max_length=20, choices=Rating.choices, blank=True)
+    resolved = models.BooleanField("群众认为已解决", null=True, blank=True)
     rating_comment = models.TextField(blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)

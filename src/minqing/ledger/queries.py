@@ -40,6 +40,15 @@ def _day(value: str, field: str, end: bool = False) -> dt.datetime:
     return timezone.make_aware(moment)
 
 
+def day_bounds(since: str = "", until: str = ""):
+    """[since, until] as whole days → an aware half-open range (either end may be None)."""
+    lo = _day(since, "since") if since else None
+    hi = _day(until, "until", end=True) if until else None
+    if lo and hi and hi <= lo:
+        raise Invalid("截止日期不能早于起始日期", field="until")
+    return lo, hi
+
+
 def _truthy(value) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
@@ -71,10 +80,11 @@ def apply_filters(qs, params):
         qs = qs.filter(channel=channel)
     if get("overdue") and _truthy(get("overdue")):
         qs = qs.filter(overdue_q())
-    if since := get("since"):
-        qs = qs.filter(received_at__gte=_day(since, "since"))
-    if until := get("until"):
-        qs = qs.filter(received_at__lt=_day(until, "until", end=True))
+    lo, hi = day_bounds(get("since") or "", get("until") or "")
+    if lo:
+        qs = qs.filter(received_at__gte=lo)
+    if hi:
+        qs = qs.filter(received_at__lt=hi)
     if text := get("q"):
         if len(text) > 100:
             raise Invalid("搜索词过长（最多100字）", field="q")

@@ -121,8 +121,11 @@ def _advance(voice, item, at, now, rng, users, dept_of, perform, rate):
     handler = _handler_for(unit)
     if handler is None or age < 4:
         return
-    with clock.frozen_at(step(1)):
+    with clock.frozen_at(step(0.5)):
         perform(handler, case.number, "handle")
+    if rng.random() < 0.85:
+        with clock.frozen_at(step(0.6)):
+            perform(handler, case.number, "contact", {"note": "已电话联系群众，了解具体情况"})
     if rng.random() < (0.6 if age < 12 else 0.12):
         return  # still in hand: the older ones are overdue
     reply = item.get("reply") or f"您好！您反映的“{case.title}”问题已收悉，经现场核实，已协调有关单位处理，感谢您的监督。"

@@ -19,7 +19,7 @@ FIELDS = {
     "request_extension": ["new_due", "reason"],
     "approve_extension": [],
     "reject_extension": ["note"],
-    "follow_up": ["rating", "note"],
+    "follow_up": ["rating", "resolved", "note"],
     "close": [],
     "dismiss": ["reason", "note"],
     "reopen": ["note"],
@@ -27,7 +27,7 @@ FIELDS = {
 }
 LABELS = {"note": "说明", "text": "内容", "reason": "理由", "new_due": "新的办结时限", "unit": "派往单位",
           "handler": "承办人", "rating": "群众评价", "category": "分类", "urgency": "紧急程度", "track": "办理类型",
-          "progress_kind": "类型"}
+          "progress_kind": "类型", "resolved": "群众认为问题是否解决"}
 
 
 def field_specs(action: str, user, case) -> list[dict]:
@@ -42,6 +42,8 @@ def field_specs(action: str, user, case) -> list[dict]:
             spec["choices"] = [(u.username, u.label()) for u in staff]
         elif name == "rating":
             spec["choices"] = Rating.choices
+        elif name == "resolved":
+            spec["choices"] = [("", "（未问）"), ("true", "已解决"), ("false", "未解决")]
         elif name == "category":
             spec["choices"] = [("", "（不变）")] + [(c.path, c.path) for c in Category.objects.filter(level__lte=2)]
         elif name == "urgency":

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, staff
+from .views import citizen, docs, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("import/", staff.ledger_import, name="ledger_import"),
+    path("stats/", stats.rates_page, name="rates"),
+    path("docs/<slug:name>", docs.doc_page, name="doc"),
 ]

@@ -30,3 +30,11 @@ def when(value):
 def day(value):
     moment = _parse(value)
     return moment.strftime("%Y-%m-%d") if moment else ""
+
+
+@register.filter
+def pct(value):
+    """0.8532 → '85.3%'; None → '—' (no denominator yet)."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"

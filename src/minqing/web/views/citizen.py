@@ -57,7 +57,8 @@ def track(request, code):
     error = None
     if request.method == "POST":
         try:
-            rate_by_tracking_code(code, request.POST.get("rating", ""), request.POST.get("comment", ""))
+            rate_by_tracking_code(code, request.POST.get("rating", ""), request.POST.get("comment", ""),
+                                  request.POST.get("resolved"))
             return redirect("track", code=voice.tracking_code)
         except DomainError as e:
             error = e

@@ -1,0 +1,22 @@
+"""The three rates and the rankings (SPEC C9, C16)."""
+
+from typing import Any
+
+from ..workflow import stats
+from .main import api
+
+
+@api.get("/stats/rates", response=dict[str, Any], tags=["stats"],
+         summary="响应率、解决率、满意率、按时办结率、退单率、重办率（分数，无分母时为 null）")
+def get_rates(request, unit: str = "", since: str = "", until: str = ""):
+    return stats.rates(request.auth, unit, since, until)
+
+
+@api.get("/stats/ranking", response=list[dict[str, Any]], tags=["stats"], summary="同一层级单位的三率排名")
+def get_ranking(request, level: str = "township", since: str = "", until: str = ""):
+    return stats.ranking(request.auth, level, since, until)
+
+
+@api.get("/stats/trend", response=list[dict[str, Any]], tags=["stats"], summary="近12个月的三率走势")
+def get_trend(request, unit: str = ""):
+    return stats.trend(request.auth, unit)

@@ -1,0 +1,35 @@
+"""The rates page: this unit's three rates, their monthly trend, and the ranking of the units below."""
+
+import json
+
+from django.shortcuts import render
+
+from ...errors import DomainError
+from ...org.models import Level
+from ...workflow import stats
+from .staff import staff_required
+
+NEXT_LEVEL = {Level.COUNTY: "township", Level.TOWNSHIP: "village", Level.VILLAGE: "village"}
+
+
+@staff_required
+def rates_page(request):
+    p = request.GET
+    level = p.get("level") or NEXT_LEVEL.get(request.user.unit.level if request.user.unit else "county", "township")
+    error = None
+    try:
+        mine = stats.rates(request.user, p.get("unit", ""), p.get("since", ""), p.get("until", ""))
+        ranking = stats.ranking(request.user, level, p.get("since", ""), p.get("until", ""))
+        trend = stats.trend(request.user, p.get("unit", ""))
+    except DomainError as e:
+        error, mine, ranking, trend = e, {}, [], []
+    chart = {
+        "months": [t["month"] for t in trend],
+        "series": {k: [t[k] for t in trend] for k in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")},
+        "units": [r["name"] for r in ranking],
+        "ranking": {k: [r[k] for r in ranking] for k in ("response_rate", "resolution_rate", "satisfaction_rate")},
+    }
+    return render(request, "minqing/stats/rates.html", {
+        "mine": mine, "ranking": ranking, "level": level, "params": p, "error": error,
+        "chart": json.dumps(chart, ensure_ascii=False),
+    }, status=400 if error else 200)

@@ -1,0 +1,40 @@
+"""Routing: category × place → exactly one responsible unit."""
+
+import pytest
+
+from minqing.ledger.models import Category
+from minqing.org.models import Unit
+from minqing.workflow.models import RoutingRule
+from minqing.workflow.routing import route
+
+
+@pytest.fixture
+def rules(county):
+    u = {x.code: x for x in Unit.objects.all()}
+    housing = Category.objects.get(level=1, name="城乡建设")
+    RoutingRule.objects.create(category=housing, area=u["C"], unit=u["DZ"])
+    RoutingRule.objects.create(category=None, area=u["VB"], unit=u["T1"], note="乙村一律先交镇里")
+    return u, housing
+
+
+def test_without_rules_a_grid_case_goes_to_its_village(county):
+    grid = Unit.objects.get(code="GA")
+    assert route(None, grid)[0].code == "VA"
+    assert route(None, Unit.objects.get(code="VB"))[0].code == "VB"
+
+
+def test_category_rule_of_an_ancestor_applies(rules):
+    u, housing = rules
+    assert route(housing, u["GA"])[0].code == "DZ"
+    assert route(Category.objects.get(level=1, name="教育文体"), u["GA"])[0].code == "VA"
+
+
+def test_deeper_catch_all_beats_a_higher_category_rule(rules):
+    u, housing = rules
+    assert route(housing, u["VB"])[0].code == "T1"
+
+
+def test_a_second_level_category_routes_by_its_first_level(rules):
+    u, housing = rules
+    child = housing.children.first()
+    assert route(child, u["VA"])[0].code == "DZ"
