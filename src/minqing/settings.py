@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "minqing.org",
     "minqing.ledger",
     "minqing.intake",
+    "minqing.workflow",
     "minqing.web",
 ]
 

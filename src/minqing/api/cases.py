@@ -60,6 +60,7 @@ class ActionIn(Schema):
     kind: str | None = None
     new_due: str | None = None
     rating: str | None = None
+    resolved: bool | None = None
     category: str | None = None
     urgency: str | None = None
     track: str | None = None
@@ -68,6 +69,7 @@ class ActionIn(Schema):
 class RatingIn(Schema):
     rating: str
     comment: str | None = None
+    resolved: bool | None = None
 
 
 @api.post("/voices", auth=OptionalBearer(), response={201: VoiceOut}, tags=["cases"],
@@ -155,6 +157,6 @@ def track(request, code: str):
 
 @api.post("/track/{code}/rating", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众评价答复")
 def rate(request, code: str, payload: RatingIn):
-    actions.rate_by_tracking_code(code, payload.rating, payload.comment or "")
+    actions.rate_by_tracking_code(code, payload.rating, payload.comment or "", payload.resolved)
     voice = _voice(code)
     return tracking_view(voice.case, voice)
