@@ -103,10 +103,20 @@ def cmd_serve(args):
 
 
 def cmd_worker(args):
+    """The task worker (django-tasks' db_worker, a child process) plus the periodic scheduler."""
     setup()
-    from django.core.management import call_command
+    import threading
 
-    call_command("db_worker", "--interval", "2")
+    from .workflow.scheduler import loop
+
+    worker = subprocess.Popen([sys.executable, "-m", "minqing.cli", "manage", "db_worker", "--interval", "2"])
+    stop = threading.Event()
+    thread = threading.Thread(target=loop, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        _supervise([worker])
+    finally:
+        stop.set()
 
 
 def cmd_demo(args):
@@ -150,7 +160,9 @@ def cmd_import(args):
     migrate()
     from .intake.excel import import_ledger
 
-    result = import_ledger(args.file, mapping=args.mapping, progress=print)
+    result = import_ledger(args.file, mapping=args.mapping, default_unit=args.unit, progress=print)
+    for note in result.notes[:20]:
+        print(f"note: {note}")
     for row, reason in result.rejected[:50]:
         print(f"row {row}: rejected: {reason}")
     if len(result.rejected) > 50:
@@ -232,6 +244,7 @@ def parser():
     il = imp.add_parser("ledger")
     il.add_argument("file")
     il.add_argument("--mapping")
+    il.add_argument("--unit", help="unit code for rows without a place column (default: the county)")
     il.set_defaults(fn=cmd_import)
 
     exp = sub.add_parser("export").add_subparsers(dest="what", required=True)

@@ -94,7 +94,7 @@ def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None 
     lexicon.ensure_loaded()
     norm = normalise(text)
     title_norm = normalise(title) if title else ""
-    title = title or _title_from(norm)
+    title = title or _title_from(re.sub(r"\s+", " ", text).strip())  # from the original: keep its punctuation
     when = received_at or clock.now()
     category = extra.get("category")
     contact_due, resolve_due = due_dates(category, urgency, when)
@@ -111,7 +111,7 @@ def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None 
         voice = _create_voice(case, channel, title, text, when, mode, name, phone, user if staff else None, extra)
         actor = user if staff else "群众（网上）"
         record(case, "accept", actor, "", data={"channel": channel, "unit": unit.code,
-                                                "source": extra.get("source", "")})
+                                                "source": extra.get("source", "")}, at=when)
     return voice
 
 

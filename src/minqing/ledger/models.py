@@ -152,6 +152,9 @@ class Case(NoDelete):
     extensions_granted = models.PositiveSmallIntegerField(default=0)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     return_count = models.PositiveSmallIntegerField(default=0)
+    escalation_level = models.PositiveSmallIntegerField("督办层级", default=0)
+    escalated_to = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="督办单位")
 
     rating = models.CharField("满意度", max_length=20, choices=Rating.choices, blank=True)
     resolved = models.BooleanField("群众认为已解决", null=True, blank=True)

@@ -11,10 +11,13 @@ from .permissions import allowed_actions, may_reveal_contact
 
 
 def deadline_state(case: Case, now=None) -> str:
-    """'overdue', 'due_soon' (within 24 h), 'paused', 'closed' or 'ok' — shown wherever a case is listed."""
+    """'overdue', 'due_soon' (within 24 h), 'paused', 'answered', 'closed' or 'ok' — shown wherever a
+    case is listed. A replied case is no longer running against its deadline."""
     now = now or clock.now()
     if case.status == Status.CLOSED:
         return "closed"
+    if case.status in (Status.REPLIED, Status.FOLLOWED_UP):
+        return "answered"
     if case.status == Status.WAITING:
         return "paused"
     late_contact = case.contact_due and case.first_contact_at is None and case.contact_due < now
@@ -25,7 +28,8 @@ def deadline_state(case: Case, now=None) -> str:
     return "ok"
 
 
-DEADLINE_LABELS = {"overdue": "已超期", "due_soon": "即将到期", "paused": "停表中", "closed": "已办结", "ok": "正常"}
+DEADLINE_LABELS = {"overdue": "已超期", "due_soon": "即将到期", "paused": "停表中", "answered": "已答复",
+                   "closed": "已办结", "ok": "正常"}
 
 
 def _iso(value):

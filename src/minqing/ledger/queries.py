@@ -17,18 +17,22 @@ from .search import matching
 FILTERS = ("status", "unit", "category", "channel", "overdue", "q", "since", "until")
 
 
+# Once replied, a case has met its resolution deadline or not; it is no longer running late.
+NOT_RUNNING = [Status.CLOSED, Status.WAITING, Status.REPLIED, Status.FOLLOWED_UP]
+
+
 def overdue_q(now=None) -> Q:
-    """Open and not paused, past the first-contact or resolution deadline."""
+    """Still to be answered, not paused, past the first-contact or resolution deadline."""
     now = now or clock.now()
     late = Q(resolve_due__lt=now) | Q(contact_due__lt=now, first_contact_at__isnull=True)
-    return late & ~Q(status__in=[Status.CLOSED, Status.WAITING])
+    return late & ~Q(status__in=NOT_RUNNING)
 
 
 def due_soon_q(now=None) -> Q:
     """Open, not yet overdue, due within one working day."""
     now = now or clock.now()
     horizon = calendar_from_db().add_working_days(now, 1)
-    return Q(resolve_due__gte=now, resolve_due__lt=horizon) & ~Q(status__in=[Status.CLOSED, Status.WAITING])
+    return Q(resolve_due__gte=now, resolve_due__lt=horizon) & ~Q(status__in=NOT_RUNNING)
 
 
 def _day(value: str, field: str, end: bool = False) -> dt.datetime:

@@ -26,3 +26,32 @@ def matching(qs, text: str):
                         params=[" ".join(terms)])
     expr = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
     return qs.filter(id__in=RawSQL("SELECT rowid FROM ledger_case_fts WHERE ledger_case_fts MATCH %s", [expr]))
+
+
+def ensure_index(using: str = "default") -> bool:
+    """(Re)create the full-text index objects if missing; True if anything had to be rebuilt.
+
+    On SQLite, Django rebuilds a table to alter it (new table, copy, drop, rename), and dropping
+    ledger_case drops its triggers; so after every migrate the triggers are checked and, if one was
+    missing, recreated and the index rebuilt from the table."""
+    from django.db import connections
+
+    from . import fulltext_sql
+
+    conn = connections[using]
+    with conn.cursor() as cur:
+        if conn.vendor == "sqlite":
+            cur.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'ledger_case_fts_%'")
+            if cur.fetchone()[0] == 3:
+                return False
+            for sql in fulltext_sql.SQLITE_DOWN[:3] + fulltext_sql.SQLITE_UP[1:]:
+                cur.execute(sql)
+            return True
+        if conn.vendor == "postgresql":
+            cur.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ledger_case_search_gin'")
+            if cur.fetchone():
+                return False
+            for sql in fulltext_sql.PG_UP:
+                cur.execute(sql)
+            return True
+    return False

@@ -1,9 +1,15 @@
-"""Drop the cached calendar when an admin changes it, so the next deadline uses the new dates."""
+"""Ledger signals: the cached calendar is dropped when an admin changes it; `case_event` tells other
+apps about every change to a case."""
 
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from .deadlines import forget_cached_calendar
 from .models import CalendarDay
+
+# Sent after every case event is written, inside the same transaction: `event` is the CaseEvent.
+# Other apps (notifications, hotspots) listen here instead of the ledger calling them.
+case_event = Signal()
 
 
 def connect() -> None:

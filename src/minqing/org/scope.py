@@ -1,8 +1,9 @@
 """Who may see what. Scope is a query, not an if: every case list, detail, export and search starts
 from `cases_visible_to(user)`, and every single case is fetched through `access_case`.
 
-A staff user sees cases whose place lies in their unit's subtree, and cases assigned to a unit in
-that subtree (so a county department sees what was dispatched to it wherever the place is).
+A staff user sees cases whose place lies in their unit's subtree, cases assigned to a unit in that
+subtree (so a county department sees what was dispatched to it wherever the place is), and cases
+they recorded themselves (a grid cadre follows what they heard next door, outside their own grid).
 """
 
 from django.db.models import Q
@@ -33,7 +34,7 @@ def case_scope_q(user) -> Q | None:
     if not user.is_staff_member:
         return None
     path = user.unit.path
-    return in_subtree("place_path", path) | in_subtree("assigned_path", path)
+    return in_subtree("place_path", path) | in_subtree("assigned_path", path) | Q(created_by_id=user.id)
 
 
 def units_visible_to(user):

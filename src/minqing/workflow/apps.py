@@ -5,3 +5,9 @@ class WorkflowConfig(AppConfig):
     name = "minqing.workflow"
     label = "workflow"
     verbose_name = "流转"
+
+    def ready(self):
+        from ..ledger.signals import case_event
+        from .notify import on_case_event
+
+        case_event.connect(on_case_event, dispatch_uid="minqing-notify-citizens")

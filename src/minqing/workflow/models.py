@@ -22,3 +22,42 @@ class RoutingRule(models.Model):
 
     def __str__(self):
         return f"{self.area} · {self.category or '全部分类'} → {self.unit}"
+
+
+class Notification(models.Model):
+    """The outbox: every message to a person is a row first, written in the same transaction as the
+    change that causes it, then delivered by the worker. `key` makes each message happen once."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "短信"
+        EMAIL = "email", "邮件"
+        SITE = "site", "站内"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    key = models.CharField(max_length=160, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=20)
+    case = models.ForeignKey("ledger.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications")
+    address = models.CharField("号码或邮箱", max_length=120, blank=True)
+    text = models.TextField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]
+        verbose_name = verbose_name_plural = "通知"
+
+
+class SchedulerTick(models.Model):
+    """When a periodic job last ran, shared by all workers so that several hosts schedule it once."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_run = models.DateTimeField()

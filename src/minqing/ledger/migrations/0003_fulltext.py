@@ -5,25 +5,7 @@ PostgreSQL: a GIN index on to_tsvector('simple', search_text)."""
 
 from django.db import migrations
 
-SQLITE_UP = [
-    "CREATE VIRTUAL TABLE ledger_case_fts USING fts5(search_text, content='ledger_case', content_rowid='id', tokenize='unicode61')",
-    """CREATE TRIGGER ledger_case_fts_ai AFTER INSERT ON ledger_case BEGIN
-         INSERT INTO ledger_case_fts(rowid, search_text) VALUES (new.id, new.search_text); END""",
-    """CREATE TRIGGER ledger_case_fts_ad AFTER DELETE ON ledger_case BEGIN
-         INSERT INTO ledger_case_fts(ledger_case_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END""",
-    """CREATE TRIGGER ledger_case_fts_au AFTER UPDATE OF search_text ON ledger_case BEGIN
-         INSERT INTO ledger_case_fts(ledger_case_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-         INSERT INTO ledger_case_fts(rowid, search_text) VALUES (new.id, new.search_text); END""",
-    "INSERT INTO ledger_case_fts(ledger_case_fts) VALUES ('rebuild')",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS ledger_case_fts_ai",
-    "DROP TRIGGER IF EXISTS ledger_case_fts_ad",
-    "DROP TRIGGER IF EXISTS ledger_case_fts_au",
-    "DROP TABLE IF EXISTS ledger_case_fts",
-]
-PG_UP = ["CREATE INDEX ledger_case_search_gin ON ledger_case USING gin (to_tsvector('simple', search_text))"]
-PG_DOWN = ["DROP INDEX IF EXISTS ledger_case_search_gin"]
+from minqing.ledger.fulltext_sql import PG_DOWN, PG_UP, SQLITE_DOWN, SQLITE_UP
 
 
 def run(statements):

@@ -11,13 +11,16 @@ from ...ledger.present import tracking_view
 from ...org.models import Level, Unit
 
 
-def place_choices():
-    """Townships with their villages/communities, for the place picker."""
-    units = Unit.objects.filter(active=True, level__in=[Level.TOWNSHIP, Level.VILLAGE]).select_related("parent")
+def place_choices(with_grids: bool = False):
+    """Townships with their villages/communities (and, for staff, the grids under each village)
+    for the place picker, in tree order."""
+    levels = [Level.VILLAGE, Level.GRID] if with_grids else [Level.VILLAGE]
+    units = Unit.objects.filter(active=True, level__in=levels).select_related("parent", "parent__parent")
     groups: dict[str, list] = {}
-    for u in units:
-        if u.level == Level.VILLAGE:
-            groups.setdefault(u.parent.name, []).append(u)
+    for u in units:  # ordered by path: a village comes before its grids
+        township = u.parent.parent if u.level == Level.GRID else u.parent
+        u.indent = u.level == Level.GRID
+        groups.setdefault(township.name, []).append(u)
     return groups
 
 

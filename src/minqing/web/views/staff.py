@@ -162,7 +162,7 @@ def case_new(request):
             return redirect("case_detail", number=voice.case.number)
     default_channel = "visit" if request.user.role == Role.GRID else "phone"
     return render(request, "minqing/staff/case_new.html", {
-        "groups": place_choices(), "form": form, "error": error, "channels": Channel.choices,
+        "groups": place_choices(with_grids=True), "form": form, "error": error, "channels": Channel.choices,
         "urgencies": Urgency.choices, "default_channel": default_channel,
         "default_unit": request.user.unit.code if request.user.unit_id else "",
     }, status=400 if error else 200)

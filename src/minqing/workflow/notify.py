@@ -1,0 +1,102 @@
+"""Notifications through an outbox (SPEC C14, issue 5).
+
+`queue(...)` writes a Notification row inside the caller's transaction (so a rolled-back change
+tells no one) with a unique key (so nothing is said twice); `deliver_pending` sends them from the
+worker. Backends: e-mail through Django's mail framework; SMS through the class named by
+settings.MINQING_SMS_BACKEND — the default `OutboxSms` keeps the message in the outbox table for a
+provincial gateway adapter to pick up (gateways differ per province)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from .. import clock
+from ..org.models import Role, User
+from .models import Notification
+
+log = logging.getLogger(__name__)
+CITIZEN_TEXT = {
+    "dispatch": "您反映的“{title}”已交{unit}办理（编号{number}）。",
+    "reply": "您反映的“{title}”已有答复，请凭查询码{code}查看并评价。",
+    "close": "您反映的“{title}”已办结，感谢您的监督。查询码{code}。",
+}
+
+
+def queue(key: str, channel: str, kind: str, text: str, *, case=None, user=None, address: str = "") -> bool:
+    """Add one message to the outbox; False if a message with this key already exists."""
+    try:
+        with transaction.atomic():
+            Notification.objects.create(key=key[:160], channel=channel, kind=kind, text=text, case=case, user=user,
+                                        address=address, created_at=clock.now())
+        return True
+    except IntegrityError:
+        return False
+
+
+def notify_citizens(case, event: str, event_id: int) -> int:
+    """On dispatch, reply and closure: an SMS to every submitter who left a phone (never anonymous)."""
+    template = CITIZEN_TEXT.get(event)
+    if not template:
+        return 0
+    sent = 0
+    unit = case.assigned_unit.name if case.assigned_unit_id else case.unit.name
+    for voice in case.voices.exclude(submitter_mode="anonymous").exclude(submitter_phone=""):
+        text = "【民情】" + template.format(title=case.title[:20], unit=unit, number=case.number, code=voice.tracking_code)
+        sent += queue(f"citizen:{event_id}:{voice.id}", Notification.Channel.SMS, event, text, case=case,
+                      address=voice.submitter_phone)
+    return sent
+
+
+def notify_unit_staff(unit, roles, kind: str, text: str, key: str, case=None) -> int:
+    users = User.objects.filter(unit=unit, role__in=roles, is_active=True)
+    return sum(queue(f"{key}:{u.id}", Notification.Channel.SITE, kind, text, case=case, user=u) for u in users)
+
+
+class OutboxSms:
+    """Placeholder gateway: the message stays in the outbox table, marked sent to the gateway queue."""
+
+    def send(self, number: str, text: str) -> None:
+        log.info("SMS to %s…: %s", number[:3], text[:30])
+
+
+def _sms_backend():
+    return import_string(getattr(settings, "MINQING_SMS_BACKEND", "minqing.workflow.notify.OutboxSms"))()
+
+
+def deliver_pending(limit: int = 200) -> int:
+    """Send pending messages; each row is locked while sent and marked in the same transaction."""
+    done = 0
+    sms = None
+    for _ in range(limit):
+        with transaction.atomic():
+            n = (Notification.objects.select_for_update(skip_locked=True)
+                 .filter(state=Notification.State.PENDING).order_by("id").first())
+            if n is None:
+                break
+            n.attempts += 1
+            try:
+                if n.channel == Notification.Channel.SMS:
+                    sms = sms or _sms_backend()
+                    sms.send(n.address, n.text)
+                elif n.channel == Notification.Channel.EMAIL:
+                    send_mail("民情台账通知", n.text, None, [n.address or n.user.email])
+                n.state, n.sent_at = Notification.State.SENT, clock.now()
+            except Exception as e:  # a gateway failure must not stop the others
+                n.error = str(e)[:300]
+                if n.attempts >= 5:
+                    n.state = Notification.State.FAILED
+            n.save()
+            done += 1
+    return done
+
+
+LEADERS = [Role.LEADER]
+HANDLERS = [Role.HANDLER, Role.GRID]
+
+
+def on_case_event(sender, event, case, **kwargs):
+    if event.action in CITIZEN_TEXT and not event.data.get("imported"):  # history is not news
+        notify_citizens(case, event.action, event.id)

@@ -1,0 +1,47 @@
+"""Periodic jobs for the worker. Several workers on several hosts may run this loop: a job is
+enqueued only by the worker that moves its SchedulerTick forward (a conditional UPDATE), so each
+period enqueues it once."""
+
+import datetime as dt
+import time
+
+from django.db import transaction
+
+from .. import clock
+from .models import SchedulerTick
+
+JOBS = {"deadline_scan": 300, "deliver_notifications": 20}  # seconds between runs
+
+
+def claim(name: str, every: int, now: dt.datetime) -> bool:
+    with transaction.atomic():
+        tick, created = SchedulerTick.objects.get_or_create(name=name, defaults={"last_run": now})
+        if created:
+            return True
+        updated = SchedulerTick.objects.filter(name=name, last_run=tick.last_run,
+                                               last_run__lte=now - dt.timedelta(seconds=every)).update(last_run=now)
+        return updated == 1
+
+
+def run_due(now: dt.datetime | None = None) -> list[str]:
+    from . import tasks
+
+    now = now or clock.now()
+    started = []
+    for name, every in JOBS.items():
+        if claim(name, every, now):
+            getattr(tasks, name).enqueue()
+            started.append(name)
+    return started
+
+
+def loop(stop, interval: float = 5.0) -> None:  # pragma: no cover - exercised by `minqing worker`
+    while not stop.is_set():
+        try:
+            run_due()
+        except Exception:  # a database hiccup must not kill the scheduler
+            import logging
+
+            logging.getLogger(__name__).exception("scheduler tick failed")
+        stop.wait(interval)
+        time.sleep(0)

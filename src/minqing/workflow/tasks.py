@@ -1,0 +1,15 @@
+"""Background tasks (django-tasks with the database queue; `minqing worker` runs them)."""
+
+from django_tasks import task
+
+from . import escalation, notify
+
+
+@task()
+def deadline_scan() -> dict:
+    return escalation.scan()
+
+
+@task()
+def deliver_notifications() -> int:
+    return notify.deliver_pending()
