@@ -68,12 +68,12 @@ def _sms_backend():
 
 def deliver_pending(limit: int = 200) -> int:
     """Send pending messages; each row is locked while sent and marked in the same transaction."""
-    done = 0
+    done, failed = 0, []
     sms = None
     for _ in range(limit):
         with transaction.atomic():
             n = (Notification.objects.select_for_update(skip_locked=True)
-                 .filter(state=Notification.State.PENDING).order_by("id").first())
+                 .filter(state=Notification.State.PENDING).exclude(id__in=failed).order_by("id").first())
             if n is None:
                 break
             n.attempts += 1
@@ -84,8 +84,9 @@ def deliver_pending(limit: int = 200) -> int:
                 elif n.channel == Notification.Channel.EMAIL:
                     send_mail("民情台账通知", n.text, None, [n.address or n.user.email])
                 n.state, n.sent_at = Notification.State.SENT, clock.now()
-            except Exception as e:  # a gateway failure must not stop the others
+            except Exception as e:  # a gateway failure must not stop the others; retried next run
                 n.error = str(e)[:300]
+                failed.append(n.id)
                 if n.attempts >= 5:
                     n.state = Notification.State.FAILED
             n.save()
