@@ -106,3 +106,16 @@ def test_scheduled_tasks_run_through_the_task_queue(dispatched, settings):
 
     result = tasks.deadline_scan.enqueue()
     assert result.return_value == {"reminders": 0, "escalated": 0} or "escalated" in result.return_value
+
+
+def test_escalation_shows_in_lists_notices_page_and_api(dispatched, county, client, api):
+    escalation.scan(dispatched.resolve_due + dt.timedelta(hours=1))  # both deadlines missed: to the county
+    client.force_login(county["leader"])
+    assert '<span class="count">1</span>' in client.get("/cases/").content.decode()
+    page = client.get("/notices/").content.decode()
+    assert "督办" in page and dispatched.number in page
+    assert '<span class="count">' not in client.get("/cases/").content.decode()  # read now
+    listed = client.get("/cases/?overdue=1").content.decode()
+    assert "督办·测试县" in listed
+    status, body = api("ha")("GET", "/api/notifications")
+    assert status == 200 and body[0]["kind"] == "escalate" and body[0]["case"] == dispatched.number

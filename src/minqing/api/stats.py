@@ -20,3 +20,11 @@ def get_ranking(request, level: str = "township", since: str = "", until: str = 
 @api.get("/stats/trend", response=list[dict[str, Any]], tags=["stats"], summary="近12个月的三率走势")
 def get_trend(request, unit: str = ""):
     return stats.trend(request.auth, unit)
+
+
+@api.get("/notifications", response=list[dict[str, Any]], tags=["stats"], summary="我的站内通知（提醒、督办）")
+def get_notifications(request):
+    from ..workflow.notify import inbox
+
+    return [{"id": n.id, "kind": n.kind, "text": n.text, "case": n.case.number if n.case_id else None,
+             "created_at": n.created_at.isoformat(), "read": n.read_at is not None} for n in inbox(request.auth)]

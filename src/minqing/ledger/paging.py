@@ -19,7 +19,7 @@ def page_of(qs, page, size: int = PAGE_SIZE):
     count = qs.count()
     pages = max(1, -(-count // size))
     rows = list(
-        qs.select_related("unit", "assigned_unit", "category")
+        qs.select_related("unit", "assigned_unit", "category", "escalated_to")
         .prefetch_related(Prefetch("voices", queryset=Voice.objects.order_by("received_at", "id"),
                                    to_attr="prefetched_voices"))
         .order_by("-received_at", "-id")[(page - 1) * size : page * size]

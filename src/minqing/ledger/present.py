@@ -65,6 +65,8 @@ def case_summary(case: Case, now=None) -> dict:
         "deadline_state": state,
         "overdue": state == "overdue",
         "voices": case.voices_count,
+        "escalation_level": case.escalation_level,
+        "escalated_to_name": case.escalated_to.name if case.escalated_to_id else None,
         "endorsements": case.endorsements,
         "rating": case.rating or None,
         "submitter": list_submitter(voice) if voice else None,

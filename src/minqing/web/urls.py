@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, docs, staff, stats
+from .views import citizen, docs, notices, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -21,5 +21,6 @@ urlpatterns = [
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("import/", staff.ledger_import, name="ledger_import"),
     path("stats/", stats.rates_page, name="rates"),
+    path("notices/", notices.notices, name="notices"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),
 ]

@@ -101,3 +101,18 @@ HANDLERS = [Role.HANDLER, Role.GRID]
 def on_case_event(sender, event, case, **kwargs):
     if event.action in CITIZEN_TEXT and not event.data.get("imported"):  # history is not news
         notify_citizens(case, event.action, event.id)
+
+
+def inbox(user, limit: int = 100):
+    """A staff member's own messages (站内通知), newest first."""
+    return Notification.objects.filter(user=user, channel=Notification.Channel.SITE).select_related("case") \
+        .order_by("-created_at", "-id")[:limit]
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, channel=Notification.Channel.SITE, read_at__isnull=True).count()
+
+
+def mark_read(user) -> int:
+    return Notification.objects.filter(user=user, channel=Notification.Channel.SITE, read_at__isnull=True) \
+        .update(read_at=clock.now())
