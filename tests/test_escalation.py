@@ -115,7 +115,7 @@ def test_escalation_shows_in_lists_notices_page_and_api(dispatched, county, clie
     page = client.get("/notices/").content.decode()
     assert "督办" in page and dispatched.number in page
     assert '<span class="count">' not in client.get("/cases/").content.decode()  # read now
-    listed = client.get("/cases/?overdue=1").content.decode()
+    listed = client.get("/cases/").content.decode()
     assert "督办·测试县" in listed
     status, body = api("ha")("GET", "/api/notifications")
     assert status == 200 and body[0]["kind"] == "escalate" and body[0]["case"] == dispatched.number
