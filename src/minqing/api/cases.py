@@ -64,6 +64,14 @@ class ActionIn(Schema):
     category: str | None = None
     urgency: str | None = None
     track: str | None = None
+    plan_date: str | None = None
+    rectification: int | None = None
+    rectification_title: str | None = None
+    plan: str | None = None
+    leader: str | None = None
+    due: str | None = None
+    state: str | None = None
+    agree: bool | None = None
 
 
 class RatingIn(Schema):
@@ -134,7 +142,8 @@ def post_reveal(request, number: str):
 
 @api.post("/cases/{number}/{action}", response=dict[str, Any], tags=["cases"],
           summary="工单操作：dispatch、handle、assign、contact、return、wait、resume、progress、reply、"
-                  "request_extension、approve_extension、reject_extension、follow_up、close、dismiss、reopen、triage、note")
+                  "request_extension、approve_extension、reject_extension、follow_up、close、dismiss、reopen、triage、"
+                  "cohandle、cotask_done、approve_close、note")
 def post_action(request, number: str, action: str, payload: ActionIn | None = None):
     fields = payload.dict(exclude_none=True) if payload else {}
     case = actions.perform(request.auth, number, action, fields)

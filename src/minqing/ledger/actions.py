@@ -13,7 +13,19 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..org.models import Level, Role, Unit, User
 from . import lifecycle
 from .deadlines import calendar_from_db
-from .models import Case, CaseEvent, Category, Extension, Rating, Reply, Status, Track, Urgency
+from .models import (
+    Approval,
+    Case,
+    CaseEvent,
+    Category,
+    CoTask,
+    Extension,
+    Rating,
+    Reply,
+    Status,
+    Track,
+    Urgency,
+)
 from .permissions import access_case, check_may
 from .sla import due_dates
 
@@ -89,16 +101,69 @@ def do_triage(case, user, f):
             raise Invalid("紧急程度应为 normal、urgent 或 critical", field="urgency")
         changes["urgency"] = (case.urgency, f["urgency"])
         case.urgency = f["urgency"]
+    if "category" in changes or "urgency" in changes:
+        case.contact_due, case.resolve_due = due_dates(case.category, case.urgency, case.received_at)
     if f.get("track"):
         if f["track"] not in Track.values:
             raise Invalid("办理类型应为 immediate、conditional 或 systemic", field="track")
         changes["track"] = (case.track, f["track"])
         case.track = f["track"]
+        changes.update(TRACK_RULES[f["track"]](case, user, f))
     if not changes:
         raise Invalid("请至少修改分类、紧急程度或办理类型之一")
-    if "category" in changes or "urgency" in changes:
-        case.contact_due, case.resolve_due = due_dates(case.category, case.urgency, case.received_at)
-    return {k: {"before": a, "after": b} for k, (a, b) in changes.items()}
+    return {k: {"before": _plain(a), "after": _plain(b)} for k, (a, b) in changes.items()}
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _track_immediate(case, user, f):
+    """立行立办: answered the same working day."""
+    before = case.resolve_due
+    case.resolve_due = calendar_from_db().add_working_days(clock.now(), 0)
+    return {"resolve_due": (before, case.resolve_due)}
+
+
+def _track_conditional(case, user, f):
+    """需创造条件: explain to the citizen in writing, record a plan date, keep pushing (progress notes)."""
+    plan = _date(f.get("plan_date"), "plan_date")
+    if plan <= clock.now():
+        raise Invalid("计划解决日期应晚于今天", field="plan_date")
+    text = _text(f, "text", "给群众的解释说明", minimum=10)
+    Reply.objects.create(case=case, kind=Reply.Kind.EXPLANATION, text=text, author=user, author_label=user.label(),
+                         at=clock.now())
+    _first_contact(case, clock.now())
+    before = case.resolve_due
+    case.plan_date = plan.date()
+    case.resolve_due = max(case.resolve_due or plan, plan)
+    return {"plan_date": (None, case.plan_date), "resolve_due": (before, case.resolve_due)}
+
+
+def _track_systemic(case, user, f):
+    """系统治理: the case joins a root-cause item (整改项) with a timetable and a responsible leader."""
+    from .models import Rectification
+
+    if f.get("rectification"):
+        item = Rectification.objects.filter(pk=f["rectification"]).first()
+        if item is None:
+            raise Invalid("整改项不存在", field="rectification")
+    else:
+        title = _text(f, "rectification_title", "整改事项", minimum=4)
+        leader = User.objects.filter(username=f.get("leader"), role=Role.LEADER, is_active=True).first()
+        if leader is None:
+            raise Invalid("请指定责任领导（领导账号）", field="leader")
+        due = _date(f.get("due"), "due")
+        item = Rectification.objects.create(title=title, plan=str(f.get("plan") or "")[:MAX_TEXT],
+                                            unit=case.assigned_unit or case.unit, leader=leader, due=due.date(),
+                                            created_at=clock.now())
+    before = case.rectification_id
+    case.rectification = item
+    return {"rectification": (before, item.id)}
+
+
+TRACK_RULES = {Track.IMMEDIATE: _track_immediate, Track.CONDITIONAL: _track_conditional,
+               Track.SYSTEMIC: _track_systemic}
 
 
 def do_dispatch(case, user, f):
@@ -265,6 +330,13 @@ def do_follow_up(case, user, f):
 def do_close(case, user, f):
     if not case.replies.filter(kind=Reply.Kind.REPLY).exists():
         raise Invalid("工单必须先有书面答复才能办结")
+    open_tasks = case.cotasks.filter(state=CoTask.State.OPEN).select_related("unit")
+    if open_tasks:
+        raise Invalid("还有协办单位未完成或说明：" + "、".join(t.unit.name for t in open_tasks))
+    if case.category_id and case.category.sensitive:
+        agreed = case.approvals.filter(agree=True).count()
+        if agreed < collective_quorum():
+            raise Invalid(f"敏感事项办结需集体审批：已同意 {agreed} 人，需 {collective_quorum()} 人")
     case.close_reason = "resolved"
     case.closed_at = clock.now()
     return {}
@@ -285,6 +357,51 @@ def do_reopen(case, user, f):
     case.reopen_count += 1
     case.closed_at = None
     return {}
+
+
+def do_cohandle(case, user, f):
+    """吹哨报到: the lead unit calls in another unit with a task and a deadline on the same case."""
+    unit = _unit(f.get("unit"))
+    if case.assigned_unit_id and unit.id == case.assigned_unit_id:
+        raise Invalid("不能请求本单位协办", field="unit")
+    if case.cotasks.filter(unit=unit, state=CoTask.State.OPEN).exists():
+        raise Invalid(f"已请{unit.name}协办，尚未完成", field="unit")
+    request = _text(f, "note", "协办事项", minimum=4)
+    due = _date(f.get("new_due") or f.get("due"), "due") if (f.get("new_due") or f.get("due")) else \
+        calendar_from_db().add_working_days(clock.now(), 3)
+    task = CoTask.objects.create(case=case, unit=unit, unit_path=unit.path, request=request, due=due,
+                                 created_by=user, created_at=clock.now())
+    return {"cotask": task.id, "unit": unit.code, "due": _iso(due)}
+
+
+def do_cotask_done(case, user, f):
+    answer = _text(f, "note", "协办情况", minimum=4)
+    state = f.get("state") or CoTask.State.DONE
+    if state not in (CoTask.State.DONE, CoTask.State.EXPLAINED):
+        raise Invalid("协办结果应为 done（已完成）或 explained（说明无法办理）", field="state")
+    task = next(t for t in case.cotasks.filter(state=CoTask.State.OPEN) if t.unit_path.startswith(user.unit.path)) \
+        if user.unit_id else case.cotasks.filter(state=CoTask.State.OPEN).first()
+    task.state, task.answer, task.done_at = state, answer, clock.now()
+    task.save()
+    return {"cotask": task.id, "state": state}
+
+
+def collective_quorum() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "MINQING_COLLECTIVE_QUORUM", 2))
+
+
+def do_approve_close(case, user, f):
+    """集体审批: each leader votes once; closing a sensitive case needs the quorum of agreements."""
+    if not (case.category_id and case.category.sensitive):
+        raise Invalid("该工单不属于需要集体审批的敏感事项")
+    agree = _yes_no(f.get("agree"), default=True)
+    if case.approvals.filter(leader=user).exists():
+        raise Invalid("您已就此事项表决")
+    Approval.objects.create(case=case, leader=user, agree=agree, note=str(f.get("note") or "")[:MAX_TEXT],
+                            at=clock.now())
+    return {"agree": agree, "agreed": case.approvals.filter(agree=True).count(), "quorum": collective_quorum()}
 
 
 def do_note(case, user, f):

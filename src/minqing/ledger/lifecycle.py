@@ -31,7 +31,8 @@ class Action:
     target: str | None
     roles: frozenset
     # "assigned": the case must be assigned to the user's subtree; "above": the user's unit must be
-    # strictly above the assigned unit (extension decisions); "scope": visible is enough.
+    # strictly above the assigned unit (extension decisions); "cotask": the user's unit has an open
+    # co-handling task on the case; "scope": visible is enough.
     reach: str = "scope"
 
 
@@ -55,6 +56,9 @@ ACTIONS: dict[str, Action] = {
         Action("close", "办结", frozenset({S.REPLIED, S.FOLLOWED_UP}), S.CLOSED, CENTRE),
         Action("dismiss", "撤回/无效办结", OPEN, S.CLOSED, CENTRE),
         Action("reopen", "重新办理", frozenset({S.REPLIED, S.FOLLOWED_UP, S.CLOSED}), S.REOPENED, CENTRE),
+        Action("cohandle", "吹哨：请求协办", IN_HAND, None, WORKERS | CENTRE, "assigned"),
+        Action("cotask_done", "完成协办", OPEN, None, WORKERS, "cotask"),
+        Action("approve_close", "集体审批", frozenset({S.REPLIED, S.FOLLOWED_UP}), None, frozenset({Role.LEADER})),
         Action("note", "内部备注", frozenset(S.values), None, STAFF),
     ]
 }

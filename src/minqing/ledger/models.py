@@ -132,6 +132,9 @@ class Case(NoDelete):
 
     urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     track = models.CharField("办理类型", max_length=12, choices=Track.choices, blank=True)
+    plan_date = models.DateField("计划解决日期", null=True, blank=True)
+    rectification = models.ForeignKey("Rectification", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="cases", verbose_name="整改项")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.ACCEPTED)
     assigned_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="cases_assigned", verbose_name="承办单位")
@@ -291,3 +294,65 @@ class CaseCounter(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class Rectification(NoDelete):
+    """A root-cause item (整改项, 治本之策) with a timetable and a responsible leader; systemic cases
+    link to it, and the monthly top problem (每月一题) becomes one."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "整改中"
+        DONE = "done", "已完成"
+
+    title = models.CharField("整改事项", max_length=200)
+    plan = models.TextField("整改措施与时间表", blank=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="rectifications", verbose_name="责任单位")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="责任领导")
+    due = models.DateField("完成时限")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "整改项"
+
+    def __str__(self):
+        return self.title
+
+
+class CoTask(NoDelete):
+    """Co-handling (协办/吹哨报到): a unit called in on a case by the lead unit, with its own deadline."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "协办中"
+        DONE = "done", "已完成"
+        EXPLAINED = "explained", "已说明"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="cotasks")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cotasks")
+    unit_path = models.CharField(max_length=120, db_index=True)
+    request = models.TextField("协办事项")
+    due = models.DateTimeField("协办时限")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    answer = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Approval(NoDelete):
+    """A leader's vote in a collective approval (集体审批) of closing a case of a sensitive category."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="approvals")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agree = models.BooleanField()
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        unique_together = [("case", "leader")]

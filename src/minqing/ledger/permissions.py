@@ -37,6 +37,8 @@ def reach_ok(user, action: Action, case: Case) -> bool:
         return _within(case.assigned_path, user)
     if action.reach == "above":
         return _within(case.assigned_path, user) and case.assigned_path != user.unit.path
+    if action.reach == "cotask":
+        return any(_within(t.unit_path, user) for t in case.cotasks.filter(state="open"))
     return True
 
 
@@ -56,9 +58,11 @@ def allowed_actions(user, case: Case) -> list[Action]:
     from .models import Extension
 
     pending = case.extensions.filter(state=Extension.State.PENDING).exists()
+    sensitive = bool(case.category_id and case.category.sensitive)
     return [a for a in ACTIONS.values() if case.status in a.sources and may(user, a, case)
             and (pending if a.name in ("approve_extension", "reject_extension") else True)
-            and not (a.name == "request_extension" and pending)]
+            and not (a.name == "request_extension" and pending)
+            and (sensitive if a.name == "approve_close" else True)]
 
 
 def may_reveal_contact(user, case: Case, voice=None) -> bool:

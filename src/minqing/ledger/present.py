@@ -92,6 +92,15 @@ def case_detail(case: Case, user) -> dict:
                     for r in case.replies.all()],
         "extensions": [{"id": e.id, "state": e.state, "reason": e.reason, "new_due": _iso(e.new_due),
                         "requested_at": _iso(e.requested_at)} for e in case.extensions.all()],
+        "plan_date": case.plan_date.isoformat() if case.plan_date else None,
+        "rectification": {"id": case.rectification.id, "title": case.rectification.title,
+                          "due": case.rectification.due.isoformat(), "leader": case.rectification.leader.label()}
+        if case.rectification_id else None,
+        "cotasks": [{"id": t.id, "unit": t.unit.code, "unit_name": t.unit.name, "request": t.request,
+                     "due": _iso(t.due), "state": t.state, "state_label": t.get_state_display(), "answer": t.answer}
+                    for t in case.cotasks.select_related("unit")],
+        "approvals": [{"leader": a.leader.label(), "agree": a.agree, "note": a.note, "at": _iso(a.at)}
+                      for a in case.approvals.select_related("leader")],
         "attachments": [{"id": a.id, "name": a.name, "size": a.size, "content_type": a.content_type}
                         for a in case.attachments.all()],
         "events": [{"at": _iso(e.at), "action": e.action, "label": EVENT_LABELS.get(e.action, e.action),

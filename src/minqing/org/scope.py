@@ -3,7 +3,8 @@ from `cases_visible_to(user)`, and every single case is fetched through `access_
 
 A staff user sees cases whose place lies in their unit's subtree, cases assigned to a unit in that
 subtree (so a county department sees what was dispatched to it wherever the place is), and cases
-they recorded themselves (a grid cadre follows what they heard next door, outside their own grid).
+they recorded themselves (a grid cadre follows what they heard next door, outside their own grid), and
+cases their unit was called in to co-handle (吹哨报到).
 """
 
 from django.db.models import Q
@@ -33,8 +34,12 @@ def case_scope_q(user) -> Q | None:
         return Q()
     if not user.is_staff_member:
         return None
+    from ..ledger.models import CoTask
+
     path = user.unit.path
-    return in_subtree("place_path", path) | in_subtree("assigned_path", path) | Q(created_by_id=user.id)
+    called_in = CoTask.objects.filter(in_subtree("unit_path", path)).values("case_id")
+    return (in_subtree("place_path", path) | in_subtree("assigned_path", path) | Q(created_by_id=user.id)
+            | Q(id__in=called_in))
 
 
 def units_visible_to(user):

@@ -6,7 +6,8 @@ from ..ledger.models import Category, Rating, Reply, Track, Urgency
 from ..org.models import Unit, User
 
 FIELDS = {
-    "triage": ["category", "urgency", "track"],
+    "triage": ["category", "urgency", "track", "plan_date", "explanation", "rectification", "rectification_title",
+               "leader", "due"],
     "dispatch": ["unit", "note"],
     "handle": [],
     "assign": ["handler"],
@@ -24,19 +25,27 @@ FIELDS = {
     "dismiss": ["reason", "note"],
     "reopen": ["note"],
     "note": ["note"],
+    "cohandle": ["unit", "due", "note"],
+    "cotask_done": ["cotask_state", "note"],
+    "approve_close": ["agree", "note"],
 }
-LABELS = {"note": "说明", "text": "内容", "reason": "理由", "new_due": "新的办结时限", "unit": "派往单位",
+LABELS = {"note": "说明", "text": "内容", "reason": "理由", "new_due": "新的办结时限", "unit": "单位",
           "handler": "承办人", "rating": "群众评价", "category": "分类", "urgency": "紧急程度", "track": "办理类型",
-          "progress_kind": "类型", "resolved": "群众认为问题是否解决"}
+          "progress_kind": "类型", "resolved": "群众认为问题是否解决",
+          "plan_date": "计划解决日期（创造条件办）", "explanation": "给群众的解释说明（创造条件办）",
+          "rectification": "并入整改项（系统治理）", "rectification_title": "或新建整改项：事项",
+          "leader": "新整改项的责任领导", "due": "时限", "cotask_state": "协办结果", "agree": "表决"}
 
 
 def field_specs(action: str, user, case) -> list[dict]:
     specs = []
     for name in FIELDS.get(action, []):
-        spec = {"name": name, "label": LABELS[name], "type": "textarea" if name in ("note", "text") else "select"}
+        spec = {"name": name, "label": LABELS[name], "type": "select"}
         if name == "unit":
             units = Unit.objects.filter(active=True).exclude(level="grid").order_by("path")
-            spec["choices"] = [(u.code, ("　" * (u.depth - 1)) + u.name) for u in units if may_dispatch_to(user, u)]
+            allowed = (lambda u: u.id != case.assigned_unit_id) if action == "cohandle" else \
+                (lambda u: may_dispatch_to(user, u))
+            spec["choices"] = [(u.code, ("　" * (u.depth - 1)) + u.name) for u in units if allowed(u)]
         elif name == "handler":
             staff = User.objects.filter(unit=case.assigned_unit, is_active=True) if case.assigned_unit_id else []
             spec["choices"] = [(u.username, u.label()) for u in staff]
@@ -55,9 +64,24 @@ def field_specs(action: str, user, case) -> list[dict]:
         elif name == "progress_kind":
             spec["name"] = "kind"
             spec["choices"] = [(Reply.Kind.PROGRESS, "进展告知"), (Reply.Kind.EXPLANATION, "解释说明（暂不具备条件）")]
-        elif name == "new_due":
+        elif name in ("new_due", "plan_date", "due"):
             spec["type"] = "date"
+        elif name == "explanation":
+            spec["name"], spec["type"] = "text", "textarea"
+        elif name == "rectification":
+            from ..ledger.models import Rectification
+
+            spec["choices"] = [("", "（不并入）")] + [(r.id, r.title) for r in Rectification.objects.filter(state="open")]
+        elif name == "leader":
+            spec["choices"] = [("", "（选择领导）")] + [(u.username, f"{u.label()}（{u.unit.name}）")
+                                                   for u in User.objects.filter(role="leader", is_active=True)
+                                                   .select_related("unit")]
+        elif name == "cotask_state":
+            spec["name"] = "state"
+            spec["choices"] = [("done", "已完成"), ("explained", "无法办理，已说明")]
+        elif name == "agree":
+            spec["choices"] = [("true", "同意办结"), ("false", "不同意")]
         else:
-            spec["type"] = "textarea" if name in ("note", "text", "reason") else "text"
+            spec["type"] = "textarea" if name in ("note", "text", "reason", "rectification_title") else "text"
         specs.append(spec)
     return specs
