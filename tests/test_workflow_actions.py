@@ -86,3 +86,17 @@ def test_sensitive_closure_needs_the_quorum_of_leaders(in_hand, county, settings
     perform(second, in_hand.number, "approve_close", {"agree": True, "note": "同意"})
     perform(county["disp"], in_hand.number, "close", {})
     assert Case.objects.get(pk=in_hand.pk).status == "closed"
+
+
+def test_return_window_and_repeated_returns_go_up_a_level(make_case, county):
+    case = make_case("VA")
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    perform(county["ha"], case.number, "return", {"note": "不属于本村职责"})
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    perform(county["ha"], case.number, "return", {"note": "仍不属于本村职责"})
+    case.refresh_from_db()
+    assert case.return_count == 2 and case.escalated_to.code == "T1"
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    with clock.frozen_at(clock.now() + dt.timedelta(days=10)):
+        with pytest.raises(Invalid, match="不能再退单"):
+            perform(county["ha"], case.number, "return", {"note": "太久了还想退"})

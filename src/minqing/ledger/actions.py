@@ -30,7 +30,6 @@ from .permissions import access_case, check_may
 from .sla import due_dates
 
 MAX_TEXT = 10000  # real letters run to 7,000 characters; a 1 MB paste is still refused
-MAX_EXTENSIONS = 2
 CLOSE_REASONS = {"withdrawn": "群众撤回", "spam": "无效/骚扰", "duplicate": "重复件"}
 
 
@@ -204,13 +203,30 @@ def do_contact(case, user, f):
     return {}
 
 
+def _setting(name: str, default: int) -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, name, default))
+
+
 def do_return(case, user, f):
+    """退单: within MINQING_RETURN_WINDOW_DAYS working days of dispatch, with a reason. From the second
+    return on, the case is raised to the unit above the returning unit, which settles where it belongs."""
     _text(f, "note", "退单理由", minimum=4)
-    before = case.assigned_unit.code if case.assigned_unit else None
+    dispatched = case.events.filter(action="dispatch").order_by("-at").values_list("at", flat=True).first()
+    window = _setting("MINQING_RETURN_WINDOW_DAYS", 2)
+    if dispatched and clock.now() > calendar_from_db().add_working_days(dispatched, window):
+        raise Invalid(f"派单已超过{window}个工作日，不能再退单；请承办，或申请协办、延期")
+    unit = case.assigned_unit
     _set_assigned(case, None)
     case.handler = None
     case.return_count += 1
-    return {"assigned_unit": {"before": before, "after": None}}
+    data = {"assigned_unit": {"before": unit.code if unit else None, "after": None}}
+    if case.return_count >= 2 and unit is not None and unit.parent_id:
+        case.escalation_level = max(case.escalation_level, 1)
+        case.escalated_to = unit.parent
+        data["escalated_to"] = {"before": None, "after": unit.parent.code, "why": "多次退单"}
+    return data
 
 
 def do_wait(case, user, f):
@@ -258,8 +274,9 @@ def do_request_extension(case, user, f):
         raise Invalid("新的办结时限必须晚于当前时限", field="new_due")
     if case.extensions.filter(state=Extension.State.PENDING).exists():
         raise Invalid("已有待审批的延期申请", field="new_due")
-    if case.extensions_granted >= MAX_EXTENSIONS:
-        raise Invalid(f"每件工单最多延期{MAX_EXTENSIONS}次", field="new_due")
+    limit = _setting("MINQING_MAX_EXTENSIONS", 2)
+    if case.extensions_granted >= limit:
+        raise Invalid(f"每件工单最多延期{limit}次", field="new_due")
     ext = Extension.objects.create(case=case, requested_by=user, reason=reason, new_due=new_due, requested_at=clock.now())
     return {"extension": ext.id, "new_due": _iso(new_due)}
 

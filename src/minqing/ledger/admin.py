@@ -3,7 +3,7 @@ change only through the lifecycle actions, never by editing rows."""
 
 from django.contrib import admin
 
-from .models import CalendarDay, Case, CaseEvent, Category, SlaRule
+from .models import CalendarDay, Case, CaseEvent, Category, Rectification, SlaRule
 
 
 @admin.register(Category)
@@ -56,3 +56,13 @@ class CaseAdmin(ReadOnly):
 class CaseEventAdmin(ReadOnly):
     list_display = ("case", "at", "action", "actor_label", "from_status", "to_status")
     list_filter = ("action",)
+
+
+@admin.register(Rectification)
+class RectificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "unit", "leader", "due", "state")
+    list_filter = ("state",)
+    search_fields = ("title",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
