@@ -39,9 +39,19 @@ def migrate(quiet=True):
     ensure_reference_data()
 
 
+def ensure_model(out=print) -> None:
+    """The category model is trained once per installation (first start) from the shipped data."""
+    from .text.classify import default_model, default_path
+
+    if not default_path().exists():
+        out("training the category model from the shipped data (first start only)…")
+    default_model(build=True)
+
+
 def cmd_up(args):
     setup()
     migrate()
+    ensure_model()
     from .org.demo import DEMO_USERS, load_demo_if_empty
 
     loaded = load_demo_if_empty()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import clock
 from ..errors import Forbidden, Invalid
-from ..ledger.actions import MAX_TEXT, record
+from ..ledger.actions import MAX_TEXT, auto_dispatch, record
 from ..ledger.models import Case, CaseCounter, Channel, SubmitterMode, Urgency, Voice
 from ..ledger.sla import due_dates
 from ..org import lexicon
@@ -98,6 +98,7 @@ def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None 
     when = received_at or clock.now()
     category = extra.get("category")
     contact_due, resolve_due = due_dates(category, urgency, when)
+    hint = analyse(norm, title_norm, unit, imported=bool(extra.get("import_key")))
     with transaction.atomic():
         case = Case.objects.create(
             number=next_number(timezone.localtime(when).year), channel=channel, title=title, text=text,
@@ -106,13 +107,35 @@ def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None 
             unit=unit, place_path=unit.path, address=address, lat=lat, lng=lng, urgency=urgency,
             received_at=when, created_at=clock.now(), updated_at=clock.now(), contact_due=contact_due, resolve_due=resolve_due,
             endorsements=extra.get("endorsements", 0), objections=extra.get("objections", 0),
-            created_by=user if staff else None,
+            created_by=user if staff else None, keywords=hint["keywords"], places=hint["places"],
+            suggested_category=hint["category"] or "", suggestion_confidence=hint["confidence"],
+            suggested_unit=hint["unit"],
         )
         voice = _create_voice(case, channel, title, text, when, mode, name, phone, user if staff else None, extra)
         actor = user if staff else "群众（网上）"
         record(case, "accept", actor, "", data={"channel": channel, "unit": unit.code,
                                                 "source": extra.get("source", "")}, at=when)
+        if hint["auto"]:
+            auto_dispatch(case, hint["unit"], hint["category_obj"], hint["confidence"])
     return voice
+
+
+def analyse(norm: str, title: str, place: Unit, imported: bool = False) -> dict:
+    """Suggestion, keywords and places for a new voice. Imported history gets keywords only: it was
+    routed long ago, and classifying thousands of rows would slow the import for nothing."""
+    from ..workflow.suggest import describe, suggest
+
+    keywords, places = describe(f"{title} {norm}")
+    hint = {"keywords": keywords[:200], "places": places[:200], "category": None, "confidence": None,
+            "unit": None, "category_obj": None, "auto": False}
+    if imported:
+        return hint
+    s = suggest(norm, title, place)
+    cat = s["_category"]
+    hint.update(category=s["category"], confidence=s["confidence"], unit=s["_unit"], category_obj=cat)
+    hint["auto"] = bool(cat and cat.auto_dispatch_at is not None and s["_unit"] is not None
+                        and s["confidence"] is not None and s["confidence"] >= cat.auto_dispatch_at)
+    return hint
 
 
 def _create_voice(case, channel, title, text, when, mode, name, phone, recorder, extra) -> Voice:

@@ -95,6 +95,8 @@ def do_triage(case, user, f):
             raise Invalid(f"分类“{f['category']}”不存在", field="category")
         changes["category"] = (case.category.path if case.category else "", cat.path)
         case.category, case.category_top = cat, cat.top
+        if case.suggested_category:
+            changes["suggested_category"] = (case.suggested_category, cat.top)
     if f.get("urgency"):
         if f["urgency"] not in Urgency.values:
             raise Invalid("紧急程度应为 normal、urgent 或 critical", field="urgency")
@@ -174,7 +176,9 @@ def do_dispatch(case, user, f):
     case.handler = None
     if f.get("handler"):
         do_assign(case, user, f)
-    return {"assigned_unit": {"before": before, "after": unit.code}}
+    suggested = case.suggested_unit.code if case.suggested_unit_id else None
+    return {"assigned_unit": {"before": before, "after": unit.code}, "suggested_unit": suggested,
+            "followed_suggestion": suggested == unit.code if suggested else None}
 
 
 def do_handle(case, user, f):
@@ -485,3 +489,17 @@ def reveal_contact(user, number: str) -> dict:
         raise Forbidden("保密诉求人的身份只对负责回访的受理人员可见")
     record(case, "reveal_contact", user, case.status, "查看了诉求人联系方式")
     return submitter(voice, reveal=True)
+
+
+def auto_dispatch(case: Case, unit: Unit, category: Category, confidence: float) -> None:
+    """Dispatch without a person: the suggestion was above the admin's threshold for its category.
+    Marked on the case and in the event, so a dispatcher can see and undo (return/re-dispatch) it."""
+    before = case.status
+    case.category, case.category_top = category, category.top
+    case.contact_due, case.resolve_due = due_dates(category, case.urgency, case.received_at)
+    _set_assigned(case, unit)
+    case.status, case.auto_dispatched, case.updated_at = Status.DISPATCHED, True, clock.now()
+    case.save()
+    record(case, "dispatch", "系统（自动派单）", before, f"置信度 {confidence:.0%} 达到阈值，自动派往{unit.name}",
+           {"auto": True, "confidence": confidence, "category": category.path,
+            "assigned_unit": {"before": None, "after": unit.code}})

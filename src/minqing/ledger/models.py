@@ -59,7 +59,9 @@ class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     level = models.PositiveSmallIntegerField()
     path = models.CharField(max_length=200, unique=True)  # "城乡建设/安全生产/事故处理"
-    sensitive = models.BooleanField(default=False)
+    sensitive = models.BooleanField("敏感事项（办结需集体审批）", default=False)
+    auto_dispatch_at = models.FloatField("自动派单置信度阈值", null=True, blank=True,
+                                         help_text="系统建议的置信度达到此值时自动派单；留空则从不自动派单")
 
     class Meta:
         ordering = ["path"]
@@ -161,6 +163,12 @@ class Case(NoDelete):
 
     rating = models.CharField("满意度", max_length=20, choices=Rating.choices, blank=True)
     resolved = models.BooleanField("群众认为已解决", null=True, blank=True)
+    suggested_category = models.CharField("系统建议分类", max_length=60, blank=True)
+    suggestion_confidence = models.FloatField(null=True, blank=True)
+    suggested_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    auto_dispatched = models.BooleanField("自动派单", default=False)
+    keywords = models.CharField("关键词", max_length=200, blank=True)
+    places = models.CharField("地名", max_length=200, blank=True)
     voices_count = models.PositiveIntegerField(default=1)
     endorsements = models.PositiveIntegerField("点赞数", default=0)
     objections = models.PositiveIntegerField("反对数", default=0)

@@ -8,6 +8,7 @@ from django.db.models.signals import post_save
 from ..text.segment import add_words
 
 _loaded = False
+_names: set[str] = set()
 # "洋湖镇" → also "洋湖"; "桂花坪社区" → also "桂花坪": people rarely write the suffix.
 _SUFFIX = re.compile(r"(社区|街道|网格|村委会|居委会|村|镇|乡|县|区|组|局|委|办)$")
 
@@ -23,11 +24,18 @@ def ensure_loaded() -> None:
         return
     from .models import Unit
 
-    add_words(n for name in Unit.objects.values_list("name", flat=True) for n in names_of(name))
+    _names.update(n for name in Unit.objects.values_list("name", flat=True) for n in names_of(name))
+    add_words(_names)
     _loaded = True
 
 
+def known_names() -> set[str]:
+    """Local unit names (and their short forms) known to the segmenter."""
+    return _names
+
+
 def _on_unit_saved(sender, instance, **kwargs):
+    _names.update(names_of(instance.name))
     add_words(names_of(instance.name))
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/<str:number>/attachments/<int:attachment_id>/", staff.case_attachment, name="case_attachment"),
     path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
+    path("cases/<str:number>/suggestion/", staff.case_accept_suggestion, name="case_accept_suggestion"),
     path("import/", staff.ledger_import, name="ledger_import"),
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),

@@ -25,6 +25,7 @@ from ...ledger.queries import FILTERS, apply_filters, inbox
 from ...ledger.similar import similar_for
 from ...org.models import Role
 from ...org.scope import units_visible_to
+from ...workflow import suggest
 from ..actionforms import field_specs
 from .citizen import place_choices
 
@@ -85,6 +86,8 @@ def case_detail(request, number):
         "deadline_labels": DEADLINE_LABELS, "status_labels": dict(Status.choices),
         "mode_labels": dict(SubmitterMode.choices),
         "similar": similar_for(request.user, case), "may_merge": request.user.role in CENTRE,
+        "suggestion": suggest.for_case(case) if case.status in ("accepted", "returned") else None,
+        "may_dispatch": any(f["action"].name == "dispatch" for f in forms),
     })
 
 
@@ -123,6 +126,17 @@ def case_attachment(request, number, attachment_id):
     except DomainError:
         raise Http404 from None
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name, content_type=att.content_type)
+
+
+@staff_required
+@require_POST
+def case_accept_suggestion(request, number):
+    try:
+        suggest.accept_suggestion(request.user, number)
+        messages.success(request, "已采纳系统建议并派单")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
 
 
 @staff_required

@@ -1,0 +1,40 @@
+"""Keywords and place mentions of a voice (pure): stored on the case for search and hotspots."""
+
+from collections.abc import Iterable
+
+from .similar import TermStats
+
+SUFFIXES = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "公寓", "大厦", "广场", "公园", "社区", "村", "镇",
+            "乡", "街道", "区", "县", "市", "中学", "小学", "幼儿园", "学校", "学院", "大学", "医院", "卫生院", "市场",
+            "车站", "桥", "栋", "号楼", "工业园", "开发区")
+NAMEISH = {"n", "ns", "nr", "nz", "nt", "eng", "m", "j", "a", "an", "ng", "nrt", "nrfg"}
+
+
+def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
+    """The k most distinctive words of the voice (by document frequency in the ledger)."""
+    return stats.rare_terms(words, k=k)
+
+
+def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
+    """Unit names from the unit tree found in the text, then place-like phrases (a name word followed
+    by a place word: 幸福 + 小区, A + 市, 洋湖 + 村, or one word ending in one: 红星路), in text order."""
+    import jieba.posseg
+
+    found: list[tuple[int, str]] = []
+    for name in known:
+        if len(name) >= 2 and (i := text.find(name)) >= 0:
+            found.append((i, name))
+    pos, prev = 0, None
+    for tok in jieba.posseg.cut(text):
+        word, start = tok.word, pos
+        pos += len(word)
+        if word in SUFFIXES and prev is not None and prev[1] in NAMEISH and prev[0] not in SUFFIXES:
+            found.append((prev[2], prev[0] + word))
+        elif len(word) >= 3 and word.endswith(SUFFIXES) and tok.flag in NAMEISH | {"s"}:
+            found.append((start, word))
+        prev = (word, tok.flag, start)
+    out: list[str] = []
+    for _, name in sorted(found):
+        if not any(name in other or other in name for other in out):
+            out.append(name)
+    return out[:limit]
