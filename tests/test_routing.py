@@ -38,3 +38,23 @@ def test_a_second_level_category_routes_by_its_first_level(rules):
     u, housing = rules
     child = housing.children.first()
     assert route(child, u["VA"])[0].code == "DZ"
+
+
+def test_every_category_at_every_place_of_the_demo_county_routes_to_exactly_one_unit(db):
+    from minqing.bootstrap import ensure_reference_data
+    from minqing.org.demo import build_routing, build_units
+
+    ensure_reference_data()
+    build_units()
+    build_routing()
+    rules = list(RoutingRule.objects.select_related("area", "unit", "category"))
+    places = list(Unit.objects.exclude(level="department"))
+    categories = [None, *Category.objects.filter(level=1)]
+    for place in places:
+        for category in categories:
+            unit, why = route(category, place, rules)
+            assert isinstance(unit, Unit) and unit.active and why
+            assert unit.level != "grid"
+    education = Category.objects.get(level=1, name="教育文体")
+    assert route(education, Unit.objects.get(code="QS-CG-DM-G1"), rules)[0].code == "QS-JY"
+    assert route(Category.objects.get(level=1, name="城乡建设"), Unit.objects.get(code="QS-CG-DM-G1"), rules)[0].code == "QS-CG-DM"

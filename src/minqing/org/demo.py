@@ -43,6 +43,20 @@ DEMO_USERS = [  # username, role, unit, password, what they are
 NAMES = "张伟 王芳 李娜 刘洋 陈静 杨勇 赵敏 黄磊 周杰 吴霞 徐强 孙丽 胡军 朱琳 高峰 林涛".split()
 
 
+# County-wide routing: these categories go to their department; the rest to the village or township.
+ROUTED_TO_DEPARTMENT = ("教育文体", "卫生计生", "劳动和社会保障", "民政", "环境保护")
+
+
+def build_routing() -> None:
+    from ..workflow.models import RoutingRule
+
+    county = Unit.objects.get(code="QS")
+    for code, (_name, category) in DEPARTMENTS.items():
+        if category in ROUTED_TO_DEPARTMENT:
+            RoutingRule.objects.create(category=Category.objects.get(level=1, name=category), area=county,
+                                       unit=Unit.objects.get(code=f"QS-{code}"), note="县级部门统一承办")
+
+
 def build_units() -> None:
     add_unit("QS", "青山县", Level.COUNTY, phone="0731-12345")
     for code, (name, _cat) in DEPARTMENTS.items():
@@ -78,7 +92,6 @@ def build_cases(now: dt.datetime) -> int:
     rng = random.Random(2026)
     users = {u.username: u for u in User.objects.select_related("unit")}
     villages = list(Unit.objects.filter(level__in=[Level.VILLAGE, Level.GRID]))
-    dept_of = {cat: Unit.objects.get(code=f"QS-{code}") for code, (_n, cat) in DEPARTMENTS.items()}
     items = _voices()
     for item in items:
         item["_t"] = _parse_time(item.get("at", "")) or dt.datetime(2019, 1, 1)
@@ -98,25 +111,26 @@ def build_cases(now: dt.datetime) -> int:
             voice = submit_voice({"text": item["text"], "title": item["title"], "channel": channel,
                                   "unit": place.code, "submitter": sub}, recorder,
                                  received_at=at, extra={"category": category, "endorsements": item.get("likes", 0)})
-        _advance(voice, item, at, now, rng, users, dept_of, perform, rate_by_tracking_code)
+        _advance(voice, item, at, now, rng, users, perform, rate_by_tracking_code)
     return n
 
 
-def _advance(voice, item, at, now, rng, users, dept_of, perform, rate):
+def _advance(voice, item, at, now, rng, users, perform, rate):
     """Move one demo case as far as its age allows: older cases further along."""
     case = voice.case
     age = (now - at).days
     if age < 2 and rng.random() < 0.7:
         return  # fresh: waits for dispatch
+    from ..workflow.routing import route
+
     county = users["dispatcher"]
-    target = dept_of.get(item.get("category", ""))
     step = lambda days: min(now, at + dt.timedelta(days=days, hours=rng.randint(1, 6)))  # noqa: E731
     with clock.frozen_at(step(0.2)):
         if case.category_id is None:
             top = Category.objects.filter(level=1).order_by("?").first()
             perform(county, case.number, "triage", {"category": top.path, "track": "immediate"})
-        village = case.unit.parent if case.unit.level == Level.GRID else case.unit
-        unit = target if target and rng.random() < 0.5 else village
+        case.refresh_from_db()
+        unit, _why = route(case.category, case.unit)
         perform(county, case.number, "dispatch", {"unit": unit.code})
     handler = _handler_for(unit)
     if handler is None or age < 4:
@@ -160,6 +174,7 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
 
     ensure_reference_data()
     build_units()
+    build_routing()
     for username, role, unit, password, label in DEMO_USERS:
         create_user(username, password, role, unit, label)
     build_handlers()
