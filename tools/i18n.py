@@ -47,6 +47,7 @@ def main():
     print("zh_Hant filled:", fill_hant(PKG / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"))
     en = (PKG / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     print("en strings without translation:", len(re.findall(r'msgid "[^"]+"\nmsgstr ""\n', en)))
+    print("en fuzzy guesses to review (ignored until the '#, fuzzy' line is removed):", en.count("#, fuzzy"))
     run("compilemessages")
 
 

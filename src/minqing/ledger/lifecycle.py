@@ -12,6 +12,8 @@ action does is in actions.py. Nothing else changes a case's status.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from ..errors import IllegalTransition
 from ..org.models import Role
 from .models import Status as S
@@ -39,27 +41,27 @@ class Action:
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
-        Action("triage", "分类定级", OPEN - {S.REPLIED, S.FOLLOWED_UP}, None, CENTRE | WORKERS),
-        Action("dispatch", "派单", frozenset({S.ACCEPTED, S.RETURNED}), S.DISPATCHED, CENTRE | {Role.GRID}),
-        Action("handle", "签收承办", frozenset({S.DISPATCHED, S.REOPENED}), S.HANDLING, WORKERS, "assigned"),
-        Action("assign", "指定承办人", IN_HAND, None, WORKERS | {Role.LEADER}, "assigned"),
-        Action("contact", "联系群众", IN_HAND, None, WORKERS, "assigned"),
-        Action("return", "退单", frozenset({S.DISPATCHED, S.HANDLING}), S.RETURNED, WORKERS, "assigned"),
-        Action("wait", "等待群众(停表)", frozenset({S.HANDLING}), S.WAITING, WORKERS, "assigned"),
-        Action("resume", "恢复办理", frozenset({S.WAITING}), S.HANDLING, WORKERS, "assigned"),
-        Action("progress", "告知进展", IN_HAND, None, WORKERS, "assigned"),
-        Action("reply", "答复", frozenset({S.DISPATCHED, S.HANDLING, S.REOPENED}), S.REPLIED, WORKERS, "assigned"),
-        Action("request_extension", "申请延期", IN_HAND, None, WORKERS, "assigned"),
-        Action("approve_extension", "批准延期", IN_HAND, None, CENTRE, "above"),
-        Action("reject_extension", "驳回延期", IN_HAND, None, CENTRE, "above"),
-        Action("follow_up", "回访", frozenset({S.REPLIED}), S.FOLLOWED_UP, CENTRE),
-        Action("close", "办结", frozenset({S.REPLIED, S.FOLLOWED_UP}), S.CLOSED, CENTRE),
-        Action("dismiss", "撤回/无效办结", OPEN, S.CLOSED, CENTRE),
-        Action("reopen", "重新办理", frozenset({S.REPLIED, S.FOLLOWED_UP, S.CLOSED}), S.REOPENED, CENTRE),
-        Action("cohandle", "吹哨：请求协办", IN_HAND, None, WORKERS | CENTRE, "assigned"),
-        Action("cotask_done", "完成协办", OPEN, None, WORKERS, "cotask"),
-        Action("approve_close", "集体审批", frozenset({S.REPLIED, S.FOLLOWED_UP}), None, frozenset({Role.LEADER})),
-        Action("note", "内部备注", frozenset(S.values), None, STAFF),
+        Action("triage", _("分类定级"), OPEN - {S.REPLIED, S.FOLLOWED_UP}, None, CENTRE | WORKERS),
+        Action("dispatch", _("派单"), frozenset({S.ACCEPTED, S.RETURNED}), S.DISPATCHED, CENTRE | {Role.GRID}),
+        Action("handle", _("签收承办"), frozenset({S.DISPATCHED, S.REOPENED}), S.HANDLING, WORKERS, "assigned"),
+        Action("assign", _("指定承办人"), IN_HAND, None, WORKERS | {Role.LEADER}, "assigned"),
+        Action("contact", _("联系群众"), IN_HAND, None, WORKERS, "assigned"),
+        Action("return", _("退单"), frozenset({S.DISPATCHED, S.HANDLING}), S.RETURNED, WORKERS, "assigned"),
+        Action("wait", _("等待群众(停表)"), frozenset({S.HANDLING}), S.WAITING, WORKERS, "assigned"),
+        Action("resume", _("恢复办理"), frozenset({S.WAITING}), S.HANDLING, WORKERS, "assigned"),
+        Action("progress", _("告知进展"), IN_HAND, None, WORKERS, "assigned"),
+        Action("reply", _("答复"), frozenset({S.DISPATCHED, S.HANDLING, S.REOPENED}), S.REPLIED, WORKERS, "assigned"),
+        Action("request_extension", _("申请延期"), IN_HAND, None, WORKERS, "assigned"),
+        Action("approve_extension", _("批准延期"), IN_HAND, None, CENTRE, "above"),
+        Action("reject_extension", _("驳回延期"), IN_HAND, None, CENTRE, "above"),
+        Action("follow_up", _("回访"), frozenset({S.REPLIED}), S.FOLLOWED_UP, CENTRE),
+        Action("close", _("办结"), frozenset({S.REPLIED, S.FOLLOWED_UP}), S.CLOSED, CENTRE),
+        Action("dismiss", _("撤回/无效办结"), OPEN, S.CLOSED, CENTRE),
+        Action("reopen", _("重新办理"), frozenset({S.REPLIED, S.FOLLOWED_UP, S.CLOSED}), S.REOPENED, CENTRE),
+        Action("cohandle", _("吹哨：请求协办"), IN_HAND, None, WORKERS | CENTRE, "assigned"),
+        Action("cotask_done", _("完成协办"), OPEN, None, WORKERS, "cotask"),
+        Action("approve_close", _("集体审批"), frozenset({S.REPLIED, S.FOLLOWED_UP}), None, frozenset({Role.LEADER})),
+        Action("note", _("内部备注"), frozenset(S.values), None, STAFF),
     ]
 }
 
@@ -87,5 +89,6 @@ def status_after_rating(status: str, rating: str) -> str:
 
 # Labels of every event that can appear in a case's history (actions plus intake and citizen events).
 EVENT_LABELS = {name: a.label for name, a in ACTIONS.items()} | {
-    "accept": "受理", "rate": "群众评价", "merge": "合并重复诉求", "merged_into": "并入他件", "attach": "上传附件", "reveal_contact": "查看联系方式", "import_reply": "导入答复",
+    "accept": _("受理"), "rate": _("群众评价"), "merge": _("合并重复诉求"), "merged_into": _("并入他件"),
+    "attach": _("上传附件"), "reveal_contact": _("查看联系方式"), "escalate": _("提级督办"),
 }

@@ -7,6 +7,7 @@ reason (see lifecycle.py)."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..org.models import Unit
 
@@ -20,36 +21,36 @@ class NoDelete(models.Model):
 
 
 class Channel(models.TextChoices):
-    VISIT = "visit", "走访/下访"
-    WALK_IN = "walk_in", "来访"
-    PHONE = "phone", "来电"
-    WEB = "web", "网上/手机"
-    LETTER = "letter", "来信"
-    IMPORT = "import", "台账导入"
+    VISIT = "visit", _("走访/下访")
+    WALK_IN = "walk_in", _("来访")
+    PHONE = "phone", _("来电")
+    WEB = "web", _("网上/手机")
+    LETTER = "letter", _("来信")
+    IMPORT = "import", _("台账导入")
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", "一般"
-    URGENT = "urgent", "紧急"
-    CRITICAL = "critical", "特急"
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
 
 
 class Track(models.TextChoices):
-    IMMEDIATE = "immediate", "立行立办"
-    CONDITIONAL = "conditional", "创造条件办"
-    SYSTEMIC = "systemic", "系统治理"
+    IMMEDIATE = "immediate", _("立行立办")
+    CONDITIONAL = "conditional", _("创造条件办")
+    SYSTEMIC = "systemic", _("系统治理")
 
 
 class SubmitterMode(models.TextChoices):
-    NAMED = "named", "实名"
-    PROTECTED = "protected", "保密"
-    ANONYMOUS = "anonymous", "匿名"
+    NAMED = "named", _("实名")
+    PROTECTED = "protected", _("保密")
+    ANONYMOUS = "anonymous", _("匿名")
 
 
 class Rating(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASICALLY = "basically_satisfied", "基本满意"
-    UNSATISFIED = "unsatisfied", "不满意"
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically_satisfied", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
 
 
 class Category(models.Model):
@@ -102,15 +103,15 @@ class CalendarDay(models.Model):
 
 
 class Status(models.TextChoices):
-    ACCEPTED = "accepted", "已受理"
-    DISPATCHED = "dispatched", "已派单"
-    HANDLING = "handling", "承办中"
-    WAITING = "waiting", "等待群众(停表)"
-    RETURNED = "returned", "已退单"
-    REPLIED = "replied", "已答复"
-    FOLLOWED_UP = "followed_up", "已回访"
-    REOPENED = "reopened", "重新办理"
-    CLOSED = "closed", "已办结"
+    ACCEPTED = "accepted", _("已受理")
+    DISPATCHED = "dispatched", _("已派单")
+    HANDLING = "handling", _("承办中")
+    WAITING = "waiting", _("等待群众(停表)")
+    RETURNED = "returned", _("已退单")
+    REPLIED = "replied", _("已答复")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    REOPENED = "reopened", _("重新办理")
+    CLOSED = "closed", _("已办结")
 
 
 OPEN_STATUSES = [s for s in Status.values if s != Status.CLOSED]
@@ -251,9 +252,9 @@ class CaseEvent(models.Model):
 
 class Reply(NoDelete):
     class Kind(models.TextChoices):
-        REPLY = "reply", "答复"
-        EXPLANATION = "explanation", "解释说明"
-        PROGRESS = "progress", "进展告知"
+        REPLY = "reply", _("答复")
+        EXPLANATION = "explanation", _("解释说明")
+        PROGRESS = "progress", _("进展告知")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="replies")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REPLY)
@@ -268,9 +269,9 @@ class Reply(NoDelete):
 
 class Extension(NoDelete):
     class State(models.TextChoices):
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "已驳回"
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -309,8 +310,8 @@ class Rectification(NoDelete):
     link to it, and the monthly top problem (每月一题) becomes one."""
 
     class State(models.TextChoices):
-        OPEN = "open", "整改中"
-        DONE = "done", "已完成"
+        OPEN = "open", _("整改中")
+        DONE = "done", _("已完成")
 
     title = models.CharField("整改事项", max_length=200)
     plan = models.TextField("整改措施与时间表", blank=True)
@@ -334,9 +335,9 @@ class CoTask(NoDelete):
     """Co-handling (协办/吹哨报到): a unit called in on a case by the lead unit, with its own deadline."""
 
     class State(models.TextChoices):
-        OPEN = "open", "协办中"
-        DONE = "done", "已完成"
-        EXPLAINED = "explained", "已说明"
+        OPEN = "open", _("协办中")
+        DONE = "done", _("已完成")
+        EXPLAINED = "explained", _("已说明")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="cotasks")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cotasks")

@@ -2,6 +2,7 @@
 API responses and exports. Views, API handlers and the exporter only call these."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .. import clock
 from ..intake.masking import list_submitter, public_text, submitter
@@ -28,8 +29,8 @@ def deadline_state(case: Case, now=None) -> str:
     return "ok"
 
 
-DEADLINE_LABELS = {"overdue": "已超期", "due_soon": "即将到期", "paused": "停表中", "answered": "已答复",
-                   "closed": "已办结", "ok": "正常"}
+DEADLINE_LABELS = {"overdue": _("已超期"), "due_soon": _("即将到期"), "paused": _("停表中"), "answered": _("已答复"),
+                   "closed": _("已办结"), "ok": _("正常")}
 
 
 def _iso(value):

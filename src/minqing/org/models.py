@@ -12,16 +12,17 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 PATH_WIDTH = 6
 
 
 class Level(models.TextChoices):
-    COUNTY = "county", "县"
-    TOWNSHIP = "township", "乡镇/街道"
-    VILLAGE = "village", "村/社区"
-    GRID = "grid", "网格/组"
-    DEPARTMENT = "department", "职能部门"
+    COUNTY = "county", _("县")
+    TOWNSHIP = "township", _("乡镇/街道")
+    VILLAGE = "village", _("村/社区")
+    GRID = "grid", _("网格/组")
+    DEPARTMENT = "department", _("职能部门")
 
 
 # Which level may sit under which: the four-level tree, departments under county or township.
@@ -74,12 +75,12 @@ class Unit(models.Model):
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "群众"
-    GRID = "grid", "网格员/村干部"
-    DISPATCHER = "dispatcher", "受理派单员"
-    HANDLER = "handler", "承办人"
-    LEADER = "leader", "领导"
-    ADMIN = "admin", "管理员"
+    CITIZEN = "citizen", _("群众")
+    GRID = "grid", _("网格员/村干部")
+    DISPATCHER = "dispatcher", _("受理派单员")
+    HANDLER = "handler", _("承办人")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("管理员")
 
 
 STAFF_ROLES = {Role.GRID, Role.DISPATCHER, Role.HANDLER, Role.LEADER, Role.ADMIN}
