@@ -28,3 +28,11 @@ def get_notifications(request):
 
     return [{"id": n.id, "kind": n.kind, "text": n.text, "case": n.case.number if n.case_id else None,
              "created_at": n.created_at.isoformat(), "read": n.read_at is not None} for n in inbox(request.auth)]
+
+
+@api.get("/hotspots", response=list[dict[str, Any]], tags=["stats"],
+         summary="热点：按主题、地点、时间聚类的诉求，按热度排序（热度公式见 docs/hotspots.md）")
+def get_hotspots(request, unit: str = "", since: str = "", until: str = ""):
+    from ..insight.service import hotspots
+
+    return hotspots(request.auth, unit, since, until)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, docs, notices, staff, stats
+from .views import citizen, docs, insight, notices, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -23,5 +23,6 @@ urlpatterns = [
     path("import/", staff.ledger_import, name="ledger_import"),
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),
+    path("hotspots/", insight.hotspots_page, name="hotspots"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),
 ]

@@ -1,0 +1,45 @@
+"""Hotspots for a user's view: scope, unit and period; served by the API and the hotspots page."""
+
+from ..ledger.permissions import cases_visible_to
+from ..org.models import Level
+from ..workflow.stats import period, responsible_in, unit_or_own
+from .hotspots import MAX_CASES, cluster
+
+
+def _rows(qs):
+    from django.db.models import OuterRef, Subquery
+
+    from ..ledger.models import Voice
+
+    first_ref = Voice.objects.filter(case=OuterRef("pk")).order_by("id").values("submitter_ref")[:1]
+    qs = qs.annotate(person=Subquery(first_ref))
+    rows = []
+    fields = ("number", "search_text", "received_at", "voices_count", "endorsements", "objections", "urgency",
+              "places", "unit__level", "unit__name", "unit__path", "unit__parent__name", "unit__parent__path", "id", "person")
+    for r in qs.order_by("-received_at").values(*fields)[:MAX_CASES]:
+        grid = r["unit__level"] == Level.GRID
+        village = r["unit__parent__path"] if grid else (r["unit__path"] if r["unit__level"] == Level.VILLAGE else "")
+        rows.append({
+            "number": r["number"], "search_text": r["search_text"], "received_at": r["received_at"],
+            "voices": r["voices_count"], "likes": r["endorsements"] - r["objections"], "urgency": r["urgency"],
+            "village": village, "village_name": r["unit__parent__name"] if grid else r["unit__name"],
+            "place_words": [p for p in r["places"].split() if len(p) >= 2][:3], "people_key": r["person"] or r["id"],
+        })
+    return rows
+
+
+def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int = 20) -> list[dict]:
+    base = unit_or_own(user, unit)
+    qs = period(cases_visible_to(user), since, until)
+    if base is not None:
+        qs = qs.filter(responsible_in(base) | _placed_in(base))
+    return [{"title": h.title, "heat": h.heat, "voices": h.voices, "people": h.people, "likes": h.likes,
+             "keywords": h.keywords, "place": h.place, "cases": h.cases[:200],
+             "first": h.first.isoformat(), "last": h.last.isoformat(), "trend": h.trend}
+            for h in cluster(_rows(qs))[:limit]]
+
+
+def _placed_in(unit):
+    from ..org.scope import in_subtree
+
+    return in_subtree("place_path", unit.path)
