@@ -18,6 +18,17 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PW = "pw-test-2026"
 
 
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Per-process caches (calendar, time limits, term statistics) must not leak between tests."""
+    from minqing.ledger import deadlines, similar, sla
+
+    deadlines.forget_cached_calendar()
+    sla.forget_cached_rules()
+    similar.forget_term_stats()
+    yield
+
+
 @pytest.fixture
 def county(db):
     ensure_reference_data()

@@ -12,6 +12,16 @@ from .models import CalendarDay
 case_event = Signal()
 
 
+def _forget_rules(**kwargs):
+    from .sla import forget_cached_rules
+
+    forget_cached_rules()
+
+
 def connect() -> None:
+    from .models import SlaRule
+
+    post_save.connect(_forget_rules, sender=SlaRule, dispatch_uid="minqing-sla-save")
+    post_delete.connect(_forget_rules, sender=SlaRule, dispatch_uid="minqing-sla-delete")
     post_save.connect(forget_cached_calendar, sender=CalendarDay, dispatch_uid="minqing-calendar-save")
     post_delete.connect(forget_cached_calendar, sender=CalendarDay, dispatch_uid="minqing-calendar-delete")

@@ -6,15 +6,39 @@ from .models import SlaRule, Urgency
 DEFAULTS = {Urgency.NORMAL: (1, 7), Urgency.URGENT: (0, 3), Urgency.CRITICAL: (0, 1)}
 
 
+_rules: tuple[float, dict] | None = None
+
+
+def _all_rules() -> dict:
+    """Rules by (category id, urgency), re-read at most every 60 s per process (admins change them rarely)."""
+    global _rules
+    import time
+
+    if _rules is None or time.monotonic() - _rules[0] > 60:
+        _rules = (time.monotonic(), {(r.category_id, r.urgency): (r.contact_days, r.resolve_days)
+                                     for r in SlaRule.objects.all()})
+    return _rules[1]
+
+
+def forget_cached_rules(**_kwargs) -> None:
+    global _rules
+    _rules = None
+
+
 def limits(category, urgency: str) -> tuple[int, int]:
-    top = category
-    while top is not None and top.parent_id:
-        top = top.parent
-    rules = {(r.category_id, r.urgency): r for r in SlaRule.objects.filter(urgency=urgency)}
-    rule = rules.get((top.id if top else None, urgency)) or rules.get((None, urgency))
-    if rule:
-        return rule.contact_days, rule.resolve_days
-    return DEFAULTS.get(urgency, DEFAULTS[Urgency.NORMAL])
+    """(contact days, resolution days) for the category's first level, else the catch-all rule."""
+    top_id = None
+    if category is not None:
+        top_id = category.id if not category.parent_id else _top_id(category)
+    rules = _all_rules()
+    return rules.get((top_id, urgency)) or rules.get((None, urgency)) or DEFAULTS.get(urgency, DEFAULTS[Urgency.NORMAL])
+
+
+def _top_id(category) -> int:
+    from .models import Category
+
+    first = category.path.split("/")[0]
+    return Category.objects.filter(level=1, path=first).values_list("id", flat=True).first()
 
 
 def due_dates(category, urgency: str, start, calendar=None):
