@@ -12,7 +12,7 @@ OTHER = ["红星路路灯坏了", "学校食堂饭菜质量差", "医院挂号�
 def rows(texts, village="V1", start=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), likes=0):
     from minqing.text.segment import search_tokens
 
-    return [{"number": f"N{village}{i}", "search_text": search_tokens(t), "received_at": start + dt.timedelta(days=i),
+    return [{"number": f"N{village}{i}", "title": t[:10], "search_text": search_tokens(t), "received_at": start + dt.timedelta(days=i),
              "voices": 1, "likes": likes, "urgency": "normal", "village": village, "village_name": village,
              "place_words": ["幸福小区"] if "幸福" in t else [], "people_key": f"{village}{i}"}
             for i, t in enumerate(texts)]

@@ -2,8 +2,9 @@
 
 Method (pure, over plain rows; docs/hotspots.md):
 1. Each case is represented by TF-IDF over its segmented words (search_text) — place words included,
-   so "幸福小区 噪音" and "幸福小区 油烟" stay apart from "红星小区 噪音" unless the text says the same.
-2. Cases are linked when their cosine similarity is at least LINK (0.5 by default) and, when both
+   so "幸福小区 噪音" and "幸福小区 油烟" stay apart from "红星小区 噪音" unless the text says the same —
+   joined with TF-IDF over the character bigrams of its title (the citizen's own summary), equally weighted.
+2. Cases are linked when their cosine similarity is at least LINK (0.4 by default) and, when both
    have a known village, they lie in the same village — then connected groups are the clusters (single
    linkage on a sparse similarity graph: exact, and linear in the number of links).
 3. A cluster of at least MIN_VOICES voices is a hotspot. Its heat index:
@@ -12,9 +13,11 @@ Method (pure, over plain rows; docs/hotspots.md):
                   × growth × severity
 
    voices = voices carried by its cases; people = distinct submitters (anonymous voices count one each);
-   growth = 1 + min(2, max(0, (second half − first half) / max(1, first half))) over the window;
+   growth = 1 + 0.5 × min(2, max(0, (second half − first half) / max(3, first half))) over its time span
+   (a burst counts, but three voices are not a trend);
    severity = 1 + 0.5 × share of urgent + 1 × share of critical cases.
-4. Title: the three most characteristic words (summed TF-IDF) and the most common place.
+4. Keywords: the words found in at least half of the cluster's cases, most shared first (ties: rarest);
+   title: the most common place mention and the first three keywords.
 """
 
 import math
@@ -22,10 +25,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import hstack
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
-LINK = 0.5
+LINK = 0.4
 MIN_VOICES = 3
 MAX_CASES = 20000
 
@@ -47,23 +52,27 @@ class Hotspot:
 
 def heat_index(voices: int, people: int, likes: int, first_half: int, second_half: int, urgent: float,
                critical: float) -> float:
-    growth = 1 + min(2.0, max(0.0, (second_half - first_half) / max(1, first_half)))
+    growth = 1 + 0.5 * min(2.0, max(0.0, (second_half - first_half) / max(3, first_half)))
     severity = 1 + 0.5 * urgent + critical
     base = math.log2(1 + voices) + math.log2(1 + people) + math.log10(1 + max(0, likes))
     return round(10 * base * growth * severity, 2)
 
 
 def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) -> list[Hotspot]:
-    """rows: {number, search_text, village, received_at, voices, people_key, likes, urgency, place_words}."""
+    """rows: {number, title, search_text, village, received_at, voices, people_key, likes, urgency, place_words}."""
     if len(rows) < 2:
         return []
     # Words in over a fifth of a large window ("A市", "小区") say nothing about the topic; small windows keep all.
-    vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, min_df=1, max_df=0.2 if len(rows) >= 200 else 1.0)
+    max_df = 0.2 if len(rows) >= 200 else 1.0
+    vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, max_df=max_df)
+    titles = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, max_df=max_df)
     try:
         X = vec.fit_transform([r["search_text"] for r in rows])
+        T = titles.fit_transform([r.get("title", "") for r in rows])
     except ValueError:  # nothing but stop words
         return []
-    sim = (X @ X.T).tocsr()
+    both = normalize(hstack([X, T]).tocsr())
+    sim = (both @ both.T).tocsr()
     sim.data[sim.data < link] = 0
     sim.eliminate_zeros()
     if any(r["village"] for r in rows):  # same place only: drop links across villages
@@ -80,8 +89,11 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) 
         voices = sum(r["voices"] for r in members)
         if voices < min_voices:
             continue
-        weights = np.asarray(X[idx].sum(axis=0)).ravel()
-        keywords = [w for w in vocab[np.argsort(-weights)[:8]] if not w.isdigit()][:5]
+        present = np.asarray((X[idx] > 0).sum(axis=0)).ravel()
+        common = np.flatnonzero(present >= max(2, len(idx) / 2))
+        # most widely shared in the cluster first; among equals, the rarer in the window
+        order = common[np.lexsort((-vec.idf_[common], -present[common]))] if len(common) else np.argsort(-present)[:5]
+        keywords = [w for w in vocab[order] if not w.isdigit() and len(w) >= 2][:5]
         times = sorted(r["received_at"] for r in members)
         mid = times[0] + (times[-1] - times[0]) / 2
         first_half = sum(1 for t in times if t <= mid)

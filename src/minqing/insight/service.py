@@ -14,13 +14,13 @@ def _rows(qs):
     first_ref = Voice.objects.filter(case=OuterRef("pk")).order_by("id").values("submitter_ref")[:1]
     qs = qs.annotate(person=Subquery(first_ref))
     rows = []
-    fields = ("number", "search_text", "received_at", "voices_count", "endorsements", "objections", "urgency",
+    fields = ("number", "title", "search_text", "received_at", "voices_count", "endorsements", "objections", "urgency",
               "places", "unit__level", "unit__name", "unit__path", "unit__parent__name", "unit__parent__path", "id", "person")
     for r in qs.order_by("-received_at").values(*fields)[:MAX_CASES]:
         grid = r["unit__level"] == Level.GRID
         village = r["unit__parent__path"] if grid else (r["unit__path"] if r["unit__level"] == Level.VILLAGE else "")
         rows.append({
-            "number": r["number"], "search_text": r["search_text"], "received_at": r["received_at"],
+            "number": r["number"], "title": r["title"], "search_text": r["search_text"], "received_at": r["received_at"],
             "voices": r["voices_count"], "likes": r["endorsements"] - r["objections"], "urgency": r["urgency"],
             "village": village, "village_name": r["unit__parent__name"] if grid else r["unit__name"],
             "place_words": [p for p in r["places"].split() if len(p) >= 2][:3], "people_key": r["person"] or r["id"],
