@@ -1,0 +1,27 @@
+"""The public board and feed: no account needed, and never a submitter's name, phone or address."""
+
+from minqing.ledger.actions import perform
+from minqing.ledger.models import Category
+
+NAME, PHONE, ADDRESS = "孙秀兰", "13955556666", "幸福路18号3单元"
+
+
+def test_board_and_feed_are_public_and_anonymised(make_case, county, client):
+    case = make_case("VA", f"我是{NAME}，电话{PHONE}，家门口路灯坏了。", title=f"{NAME}反映路灯坏了",
+                     address=ADDRESS, submitter={"mode": "named", "name": NAME, "phone": PHONE})
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    perform(county["ha"], case.number, "reply", {"text": f"{NAME}您好，路灯已修好，如有问题请拨{PHONE}联系我们。"})
+    secret = make_case("VA", "涉及政法的敏感问题")
+    cat = Category.objects.get(level=1, name="政法")
+    cat.sensitive = True
+    cat.save()
+    perform(county["disp"], secret.number, "triage", {"category": "政法"})
+    for url in ("/public/VA/", "/public/T1/", "/public/C/feed.atom", "/public/T1/?place=VA", "/public/C/?category=政法"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        body = r.content.decode()
+        assert NAME not in body and PHONE not in body and ADDRESS not in body and "幸福路" not in body, url
+        assert secret.number not in body
+    page = client.get("/public/VA/").content.decode()
+    assert case.number in page and "路灯已修好" in page and "139****6666" in page
+    assert client.get("/public/NOPE/").status_code == 404
