@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "minqing.web.views.notices.unread",
+                "minqing.web.views.public.public_root",
             ],
         },
     }

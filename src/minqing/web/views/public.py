@@ -60,3 +60,11 @@ class BoardFeed(Feed):
 
     def item_updateddate(self, item):
         return item["replied_at"] or item["received_at"]
+
+
+def public_root(request):
+    """Context processor: the county's code, for the public board link in the header."""
+    from ...org.models import Level, Unit
+
+    code = Unit.objects.filter(level=Level.COUNTY, active=True).order_by("path").values_list("code", flat=True).first()
+    return {"public_root": code}
