@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "minqing.ledger",
     "minqing.intake",
     "minqing.workflow",
+    "minqing.field",
     "minqing.web",
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, docs, insight, notices, public, staff, stats
+from .views import citizen, docs, field, insight, notices, public, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),
     path("hotspots/", insight.hotspots_page, name="hotspots"),
+    path("visits/", field.visits_page, name="visits"),
     path("public/<str:unit_code>/", public.board_page, name="public_board"),
     path("public/<str:unit_code>/feed.atom", public.BoardFeed(), name="public_feed"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),
