@@ -732,7 +732,7 @@ def export_ledger(qs, target) -> int:
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
 
-    channels, urgencies, ratings = dict(Channel.choices), dict(Urgency.choices), dict(Rating.choices)
+    channels, urgencies, ratings = ({k: str(v) for k, v in c.choices} for c in (Channel, Urgency, Rating))
     # Only the first voice (whose submitter the row shows): a merged hotspot case may carry thousands.
     first_voice = Prefetch("voices", queryset=Voice.objects.order_by("received_at", "id")[:1],
                            to_attr="prefetched_voices")
@@ -747,7 +747,7 @@ def export_ledger(qs, target) -> int:
             s["number"], s["title"], s["status_label"], channels.get(s["channel"], s["channel"]), s["category"] or "",
             s["unit_name"], s["assigned_unit_name"] or "", urgencies.get(s["urgency"], s["urgency"]),
             dated(_excel_time(s["received_at"])), dated(_excel_time(s["resolve_due"])),
-            DEADLINE_LABELS.get(s["deadline_state"], s["deadline_state"]), person.get("name", ""),
+            str(DEADLINE_LABELS.get(s["deadline_state"], s["deadline_state"])), person.get("name", ""),
             person.get("phone", ""), s["endorsements"], ratings.get(s["rating"], "") if s["rating"] else "",
         ])
         count += 1

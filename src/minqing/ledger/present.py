@@ -51,7 +51,7 @@ def case_summary(case: Case, now=None) -> dict:
         "number": case.number,
         "title": public_text(case.title, voice),
         "status": case.status,
-        "status_label": Status(case.status).label,
+        "status_label": str(Status(case.status).label),
         "channel": case.channel,
         "category": case.category.path if case.category_id else (case.category_top or None),
         "unit": case.unit.code,
@@ -98,13 +98,13 @@ def case_detail(case: Case, user) -> dict:
                           "due": case.rectification.due.isoformat(), "leader": case.rectification.leader.label()}
         if case.rectification_id else None,
         "cotasks": [{"id": t.id, "unit": t.unit.code, "unit_name": t.unit.name, "request": t.request,
-                     "due": _iso(t.due), "state": t.state, "state_label": t.get_state_display(), "answer": t.answer}
+                     "due": _iso(t.due), "state": t.state, "state_label": str(t.get_state_display()), "answer": t.answer}
                     for t in case.cotasks.select_related("unit")],
         "approvals": [{"leader": a.leader.label(), "agree": a.agree, "note": a.note, "at": _iso(a.at)}
                       for a in case.approvals.select_related("leader")],
         "attachments": [{"id": a.id, "name": a.name, "size": a.size, "content_type": a.content_type}
                         for a in case.attachments.all()],
-        "events": [{"at": _iso(e.at), "action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
+        "events": [{"at": _iso(e.at), "action": e.action, "label": str(EVENT_LABELS.get(e.action, e.action)),
                     "actor": e.actor_label, "from_status": e.from_status or None,
                     "to_status": e.to_status or None, "note": public_text(e.note, voice), "data": e.data}
                    for e in case.events.all()],
@@ -119,7 +119,7 @@ def tracking_view(case: Case, voice) -> dict:
         "number": case.number,
         "title": case.title,
         "status": case.status,
-        "status_label": Status(case.status).label,
+        "status_label": str(Status(case.status).label),
         "received_at": _iso(case.received_at),
         "resolve_due": _iso(case.resolve_due),
         "unit_name": case.unit.name,
@@ -127,7 +127,7 @@ def tracking_view(case: Case, voice) -> dict:
         "replies": [{"kind": r.kind, "text": r.text, "at": _iso(r.at)} for r in case.replies.all()],
         "rating": voice.rating or None,
         "can_rate": case.status in ("replied", "followed_up", "closed") and not voice.rating,
-        "timeline": [{"at": _iso(e.at), "action": e.action, "label": EVENT_LABELS.get(e.action, e.action),
-                      "status_label": Status(e.to_status).label if e.to_status else ""}
+        "timeline": [{"at": _iso(e.at), "action": e.action, "label": str(EVENT_LABELS.get(e.action, e.action)),
+                      "status_label": str(Status(e.to_status).label) if e.to_status else ""}
                      for e in case.events.all() if e.action not in ("note", "reveal_contact", "assign")],
     }

@@ -107,7 +107,7 @@ def precedent_view(match: Match) -> dict:
             "category": c.category.path if c.category_id else c.category_top or None,
             "unit": c.assigned_unit.name if c.assigned_unit_id else c.unit.name,
             "reply": reply.text if reply else "", "rating": c.rating or None,
-            "rating_label": c.get_rating_display() if c.rating else "",
+            "rating_label": str(c.get_rating_display()) if c.rating else "",
             "closed_at": c.closed_at.isoformat() if c.closed_at else None}
 
 

@@ -44,7 +44,7 @@ def public_view(case) -> dict:
     reply = Reply.objects.filter(case=case, kind__in=[Reply.Kind.REPLY, Reply.Kind.EXPLANATION]).order_by("-at").first()
     return {
         "number": case.number, "title": _clean(case.title, case), "status": case.status,
-        "status_label": Status(case.status).label, "category": case.category_top or "",
+        "status_label": str(Status(case.status).label), "category": case.category_top or "",
         "place": case.unit.name, "handled_by": case.assigned_unit.name if case.assigned_unit_id else "",
         "received_at": case.received_at, "voices": case.voices_count,
         "reply": _clean(reply.text, case) if reply else "", "replied_at": reply.at if reply else None,

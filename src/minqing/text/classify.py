@@ -9,13 +9,13 @@ The method, and why (figures in docs/text.md, measured with `python -m minqing.b
   most of the signal in short messages.
 - The IDF and the vocabulary come from the labelled *and* unlabelled messages: with ~400 labels,
   thousands of unlabelled messages give far steadier word statistics (+1.5 points).
-- Every leaf of the taxonomy ("物业管理 物业服务质量" → 城乡建设) is added as a short pseudo-message:
+- Every leaf of the taxonomy ("住房保障与房地产 物业服务" → 城乡建设) is added as a short pseudo-message:
   +3 points on the labelled classes, and the 8 classes without any labelled example can be predicted.
 - Two linear models, averaged on standardised scores: a class-balanced linear SVM and complement
-  naive Bayes (+2 points over the SVM alone). Confidences are a softmax of the averaged score with a
+  naive Bayes (+1.5 points over the SVM alone). Confidences are a softmax of the averaged score with a
   temperature fitted on out-of-fold predictions, so "0.9" means right about nine times in ten.
 - Self-training on the unlabelled messages was measured and rejected: they include classes absent
-  from the labels, and the pseudo-labels cost 3–7 points.
+  from the labels, and the pseudo-labels cost 1–8 points.
 
 `default_model()` loads MINQING_HOME/models/category-<VERSION>.joblib once per process (and again
 when that file is replaced, e.g. by `minqing text train`), building it from the shipped sample on
@@ -27,9 +27,11 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +44,13 @@ VERSION = "1"  # bump when features or models change: older artefacts are then r
 TITLE_WEIGHT = 1.5
 NB_WEIGHT = 0.5
 TOP_N = 3
+# A category known only from the taxonomy's names (no labelled message yet) is suggested with at most
+# this confidence: enough to show, never enough to dispatch automatically on names alone.
+UNSUPPORTED_CAP = 0.5
 RECHECK_SECONDS = 30.0
 log = logging.getLogger(__name__)
+# "尊敬的胡书记:您好!" — after normalisation the punctuation is ASCII.
+_SALUTATION = re.compile(r"^\s*(尊敬的[^,:!。;]{0,15}[,:!;]?\s*)?((您|你)(们)?好[!,。:;]?\s*)?")
 
 
 @dataclass(frozen=True)
@@ -65,14 +72,27 @@ def _item(item) -> tuple[str, str]:
 
 
 def prepare(item) -> tuple[str, str, str]:
-    """(normalised title, normalised title + text, space-joined words). Without a title, the first
-    clause of the text stands in for it: citizens usually open with what the message is about."""
-    title, text = _item(item)
+    return _prepare(*_item(item))
+
+
+def _prepare_for_training(item) -> tuple[str, str, str]:
+    return _prepare_cached(*_item(item))
+
+
+def _prepare(title: str, text: str) -> tuple[str, str, str]:
+    """(normalised title, normalised title + text, space-joined words). Without a title, the text's
+    first 60 characters after any salutation stand in for it (measured: 0.83 macro-F1 on untitled
+    messages, against 0.80 with no title view and 0.79 with the whole text as title)."""
     title, text = normalise(title), normalise(text)
     if not title and text:
-        title = text[:40].split("。")[0].split("，")[0]
+        title = _SALUTATION.sub("", text)[:60]
     full = f"{title} {text}".strip()
     return title, full, " ".join(words(full))
+
+
+# Cross-validation and retraining prepare the same unlabelled messages and taxonomy names again and
+# again; suggestions for new voices do not go through this cache (it would only grow).
+_prepare_cached = lru_cache(maxsize=8192)(_prepare)
 
 
 def _space(s: str) -> list[str]:
@@ -148,6 +168,10 @@ class Model:
             return []
         P = self.probabilities(items)
         classes = self.classes
+        supported = set(self.meta.get("labelled_classes", classes))
+        unsupported = [k for k, c in enumerate(classes) if c not in supported]
+        if unsupported:  # a cap of 0.5 keeps the order: only a top class can be above 0.5
+            P[:, unsupported] = np.minimum(P[:, unsupported], UNSUPPORTED_CAP)
         out = []
         for p in P:
             top = np.argsort(-p, kind="stable")[:TOP_N]
@@ -224,9 +248,9 @@ def train(texts, labels, unlabelled=None, taxonomy: bool | list = True, calibrat
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
     pseudo = [] if taxonomy is False else taxonomy_documents(None if taxonomy is True else taxonomy)
-    labelled = [prepare(t) for t in texts]
-    extra = [prepare((m.title, m.text)) for m in pseudo]
-    others = [prepare(t) for t in (unlabelled or [])]
+    labelled = [_prepare_for_training(t) for t in texts]
+    extra = [_prepare_for_training((m.title, m.text)) for m in pseudo]
+    others = [_prepare_for_training(t) for t in (unlabelled or [])]
     y = np.array(labels + [m.label for m in pseudo], dtype=object)
     if len(set(y)) < 2:
         raise ValueError("a classifier needs at least two categories")
@@ -234,7 +258,8 @@ def train(texts, labels, unlabelled=None, taxonomy: bool | list = True, calibrat
     X = featuriser.transform(labelled + extra)
     weights = np.ones(len(y))
     meta = {"trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "n_labelled": len(labelled),
-            "n_taxonomy": len(extra), "n_unlabelled": len(others), "metrics": {}}
+            "n_taxonomy": len(extra), "n_unlabelled": len(others), "metrics": {},
+            "labelled_classes": sorted(set(labels))}
     temperature = 1.0
     if calibrate and len(labelled) >= 30:
         classes, oof = _out_of_fold(X, y, weights, len(labelled))

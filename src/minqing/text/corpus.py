@@ -60,13 +60,12 @@ def read_messages(path, require_label: bool = False) -> list[Message]:
         from python_calamine import CalamineWorkbook
 
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    for start, row in enumerate(rows[:10]):
-        header = [str(h or "").strip() for h in row]
-        ti, xi = _find(header, TITLE_HEADERS), _find(header, TEXT_HEADERS)
-        if xi is not None or ti is not None:
-            break
-    else:
+    start = next((i for i, row in enumerate(rows[:10])
+                  if _find([str(h or "").strip() for h in row], TITLE_HEADERS + TEXT_HEADERS) is not None), None)
+    if start is None:
         raise ValueError(f"{path.name}: no 留言主题/留言详情 column in the first ten rows")
+    header = [str(h or "").strip() for h in rows[start]]
+    ti, xi = _find(header, TITLE_HEADERS), _find(header, TEXT_HEADERS)
     li = _find(header, LABEL_HEADERS)
     if li in (ti, xi):
         li = None

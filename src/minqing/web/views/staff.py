@@ -91,32 +91,37 @@ def case_detail(request, number):
     })
 
 
+def _on_case(request, number, do, success: str = ""):
+    """Run one change on a case from a button: a message either way, back to the case page; a case the
+    user may not see is a 404, as everywhere."""
+    try:
+        do()
+        if success:
+            messages.success(request, success)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("case_detail", number=number)
+
+
 @staff_required
 @require_POST
 def case_act(request, number, action):
     fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
-    try:
-        actions.perform(request.user, number, action, fields)
-        messages.success(request, f"已{ACTIONS[action].label}")
-    except DomainError as e:
-        if isinstance(e, NotFound):
-            raise Http404 from None
-        messages.error(request, e.message)
-    return redirect("case_detail", number=number)
+    label = ACTIONS[action].label if action in ACTIONS else action
+    return _on_case(request, number, lambda: actions.perform(request.user, number, action, fields), f"已{label}")
 
 
 @staff_required
 @require_POST
 def case_attach(request, number):
-    upload = request.FILES.get("file")
-    try:
-        if upload is None:
+    def upload():
+        if "file" not in request.FILES:
             raise Invalid("请选择要上传的文件", field="file")
-        add_attachment(request.user, number, upload)
-        messages.success(request, "附件已上传")
-    except DomainError as e:
-        messages.error(request, e.message)
-    return redirect("case_detail", number=number)
+        add_attachment(request.user, number, request.FILES["file"])
+
+    return _on_case(request, number, upload, "附件已上传")
 
 
 @staff_required
@@ -131,33 +136,23 @@ def case_attachment(request, number, attachment_id):
 @staff_required
 @require_POST
 def case_accept_suggestion(request, number):
-    try:
-        suggest.accept_suggestion(request.user, number)
-        messages.success(request, "已采纳系统建议并派单")
-    except DomainError as e:
-        messages.error(request, e.message)
-    return redirect("case_detail", number=number)
+    return _on_case(request, number, lambda: suggest.accept_suggestion(request.user, number), "已采纳系统建议并派单")
 
 
 @staff_required
 @require_POST
 def case_merge(request, number):
-    try:
-        merge(request.user, number, request.POST.get("source", ""))
-        messages.success(request, f"已将 {request.POST.get('source')} 并入本件")
-    except DomainError as e:
-        messages.error(request, e.message)
-    return redirect("case_detail", number=number)
+    source = request.POST.get("source", "")
+    return _on_case(request, number, lambda: merge(request.user, number, source), f"已将 {source} 并入本件")
 
 
 @staff_required
 @require_POST
 def case_contact(request, number):
-    try:
+    def reveal():
         request.session[f"contact:{number}"] = actions.reveal_contact(request.user, number)
-    except DomainError as e:
-        messages.error(request, e.message)
-    return redirect("case_detail", number=number)
+
+    return _on_case(request, number, reveal)
 
 
 @staff_required
