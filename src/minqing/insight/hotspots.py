@@ -3,8 +3,8 @@
 Method (pure, over plain rows; docs/hotspots.md):
 1. Each case is represented by TF-IDF over its segmented words (search_text) — place words included,
    so "幸福小区 噪音" and "幸福小区 油烟" stay apart from "红星小区 噪音" unless the text says the same —
-   joined with TF-IDF over the character bigrams of its title (the citizen's own summary), equally weighted.
-2. Cases are linked when their cosine similarity is at least LINK (0.4 by default) and, when both
+   joined with TF-IDF over the character bigrams of its title (the citizen's own summary) weighted 1.5.
+2. Cases are linked when their cosine similarity is at least LINK (0.3 by default) and, when both
    have a known village, they lie in the same village — then connected groups are the clusters (single
    linkage on a sparse similarity graph: exact, and linear in the number of links).
 3. A cluster of at least MIN_VOICES voices is a hotspot. Its heat index:
@@ -13,13 +13,15 @@ Method (pure, over plain rows; docs/hotspots.md):
                   × growth × severity
 
    voices = voices carried by its cases; people = distinct submitters (anonymous voices count one each);
-   growth = 1 + 0.5 × min(2, max(0, (second half − first half) / max(3, first half))) over its time span
-   (a burst counts, but three voices are not a trend);
+   growth = 1 + 0.5 × min(2, max(0, (recent − before) / max(3, before))), recent = voices of the last
+   7 days before the window's end, before = the 7 days before those (rising now counts; three voices
+   are not a trend; an old cluster does not grow);
    severity = 1 + 0.5 × share of urgent + 1 × share of critical cases.
 4. Keywords: the words found in at least half of the cluster's cases, most shared first (ties: rarest);
    title: the most common place mention and the first three keywords.
 """
 
+import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,9 +32,11 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-LINK = 0.4
+LINK = 0.3
+TITLE_WEIGHT = 1.5
 MIN_VOICES = 3
 MAX_CASES = 20000
+WEEK = dt.timedelta(days=7)
 
 
 @dataclass
@@ -50,15 +54,16 @@ class Hotspot:
     trend: list[int] = field(default_factory=list)
 
 
-def heat_index(voices: int, people: int, likes: int, first_half: int, second_half: int, urgent: float,
+def heat_index(voices: int, people: int, likes: int, before: int, recent: int, urgent: float,
                critical: float) -> float:
-    growth = 1 + 0.5 * min(2.0, max(0.0, (second_half - first_half) / max(3, first_half)))
+    growth = 1 + 0.5 * min(2.0, max(0.0, (recent - before) / max(3, before)))
     severity = 1 + 0.5 * urgent + critical
     base = math.log2(1 + voices) + math.log2(1 + people) + math.log10(1 + max(0, likes))
     return round(10 * base * growth * severity, 2)
 
 
-def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) -> list[Hotspot]:
+def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES, title_weight: float = TITLE_WEIGHT,
+            end=None) -> list[Hotspot]:
     """rows: {number, title, search_text, village, received_at, voices, people_key, likes, urgency, place_words}."""
     if len(rows) < 2:
         return []
@@ -71,7 +76,7 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) 
         T = titles.fit_transform([r.get("title", "") for r in rows])
     except ValueError:  # nothing but stop words
         return []
-    both = normalize(hstack([X, T]).tocsr())
+    both = normalize(hstack([X, title_weight * T]).tocsr())
     sim = (both @ both.T).tocsr()
     sim.data[sim.data < link] = 0
     sim.eliminate_zeros()
@@ -95,8 +100,9 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) 
         order = common[np.lexsort((-vec.idf_[common], -present[common]))] if len(common) else np.argsort(-present)[:5]
         keywords = [w for w in vocab[order] if not w.isdigit() and len(w) >= 2][:5]
         times = sorted(r["received_at"] for r in members)
-        mid = times[0] + (times[-1] - times[0]) / 2
-        first_half = sum(1 for t in times if t <= mid)
+        last = end or max(r["received_at"] for r in rows)
+        recent = sum(1 for t in times if last - WEEK < t <= last)
+        before = sum(1 for t in times if last - 2 * WEEK < t <= last - WEEK)
         places = Counter(p for r in members for p in r["place_words"])
         place = places.most_common(1)[0][0] if places else (members[0]["village_name"] or "")
         people = len({r["people_key"] for r in members})
@@ -105,7 +111,7 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES) 
         critical = sum(r["urgency"] == "critical" for r in members) / len(members)
         out.append(Hotspot(
             title=f"{place}·{'、'.join(keywords[:3])}" if place else "、".join(keywords[:3]),
-            heat=heat_index(voices, people, likes, first_half, len(times) - first_half, urgent, critical),
+            heat=heat_index(voices, people, likes, before, recent, urgent, critical),
             voices=voices, people=people, likes=likes, keywords=keywords, place=place,
             cases=[r["number"] for r in sorted(members, key=lambda r: r["received_at"])],
             first=times[0], last=times[-1], trend=_weekly(times)))

@@ -36,7 +36,14 @@ def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int 
     return [{"title": h.title, "heat": h.heat, "voices": h.voices, "people": h.people, "likes": h.likes,
              "keywords": h.keywords, "place": h.place, "cases": h.cases[:200],
              "first": h.first.isoformat(), "last": h.last.isoformat(), "trend": h.trend}
-            for h in cluster(_rows(qs))[:limit]]
+            for h in cluster(_rows(qs), end=_window_end(until))[:limit]]
+
+
+def _window_end(until: str):
+    from .. import clock
+    from ..ledger.queries import day_bounds
+
+    return day_bounds("", until)[1] if until else clock.now()
 
 
 def _placed_in(unit):

@@ -85,7 +85,9 @@ def _voices() -> list[dict]:
 
 
 def build_cases(now: dt.datetime) -> int:
-    """Replay the sample through the lifecycle, spread over the last 120 days."""
+    """Replay the sample through the lifecycle, spread over the last 120 days. Three planted hotspots
+    (messages the public data shows many people sent about one problem) land in one village each, in
+    the last three weeks, so the hotspot page has something real to show."""
     from ..intake.services import submit_voice
     from ..ledger.actions import perform, rate_by_tracking_code
 
@@ -97,9 +99,12 @@ def build_cases(now: dt.datetime) -> int:
         item["_t"] = _parse_time(item.get("at", "")) or dt.datetime(2019, 1, 1)
     items.sort(key=lambda i: i["_t"])
     n, start = len(items), now - dt.timedelta(days=120)
+    hot_places = {g: villages[k * 5 % len(villages)] for k, g in enumerate(sorted({i["group"] for i in items if "group" in i}))}
     for i, item in enumerate(items):
         at = start + dt.timedelta(days=120 * i / n, hours=rng.randint(0, 8))
         place = rng.choice(villages)
+        if "group" in item:
+            at, place = now - dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)), hot_places[item["group"]]
         mode = rng.choice(["named", "protected", "anonymous", "protected"])
         sub = {"mode": mode}
         if mode != "anonymous":
