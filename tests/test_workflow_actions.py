@@ -100,3 +100,18 @@ def test_return_window_and_repeated_returns_go_up_a_level(make_case, county):
     with clock.frozen_at(clock.now() + dt.timedelta(days=10)):
         with pytest.raises(Invalid, match="不能再退单"):
             perform(county["ha"], case.number, "return", {"note": "太久了还想退"})
+
+
+def test_conditional_case_without_progress_for_two_weeks_reminds_the_handlers(in_hand, county):
+    from minqing.workflow import escalation
+    from minqing.workflow.models import Notification
+
+    perform(county["ha"], in_hand.number, "triage", {"track": "conditional", "plan_date": "2099-06-30",
+                                                     "text": "需要列入明年计划，先做临时处理，请您理解。"})
+    later = clock.now() + dt.timedelta(days=15)
+    assert escalation.progress_due(later) == 1
+    assert escalation.progress_due(later) == 0  # once per fortnight
+    assert Notification.objects.filter(kind="progress", user=county["ha"]).count() == 1
+    with clock.frozen_at(later):
+        perform(county["ha"], in_hand.number, "progress", {"text": "临时照明已安装，正式改造已报预算。"})
+    assert escalation.progress_due(later + dt.timedelta(days=1)) == 0

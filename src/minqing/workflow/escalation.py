@@ -2,6 +2,7 @@
 
 - Reminder: an open case whose resolution deadline falls within the next 24 hours and that has no
   reply yet → a message to the handlers of the responsible unit (once per deadline).
+- Progress: a 创造条件办 case whose last word to the citizen is over two weeks old → a reminder.
 - Escalation: a missed first-contact deadline raises the case to level 1, a missed resolution
   deadline to level 2; each level is one step up the unit tree from the responsible unit (village →
   township → county), capped at the top. The case records the level and the unit, an event says so,
@@ -82,6 +83,29 @@ def remind(now: dt.datetime) -> int:
     return sent
 
 
+PROGRESS_EVERY = dt.timedelta(days=14)
+
+
+def progress_due(now: dt.datetime) -> int:
+    """创造条件办: a case waiting for conditions must tell the citizen how it goes. When the last word to
+    the citizen (reply, explanation or progress note) is older than two weeks, the handlers are reminded —
+    once per fortnight."""
+    from django.db.models import Max
+
+    from ..ledger.models import Track
+
+    waiting = (Case.objects.filter(track=Track.CONDITIONAL, status__in=ACTIVE + [Status.WAITING])
+               .annotate(last_word=Max("replies__at")).filter(last_word__lt=now - PROGRESS_EVERY)
+               .select_related("unit", "assigned_unit"))
+    sent = 0
+    for case in waiting.iterator(chunk_size=2000):
+        period = int((now - case.last_word) / PROGRESS_EVERY)
+        sent += notify_unit_staff(responsible(case), HANDLERS, "progress",
+                                  f"【进展】{case.number}“{case.title[:20]}”已两周未向群众告知进展，请更新。",
+                                  f"progress:{case.id}:{case.last_word:%Y%m%d}:{period}", case)
+    return sent
+
+
 def clock_text(moment: dt.datetime) -> str:
     from django.utils import timezone
 
@@ -92,5 +116,6 @@ def scan(now: dt.datetime | None = None) -> dict:
     """One pass: reminders, then escalations. Returns what it did."""
     now = now or clock.now()
     reminders = remind(now)
+    progress = progress_due(now)
     escalated = sum(escalate(cid, now) for cid in due_escalations(now).values_list("id", flat=True).iterator())
-    return {"reminders": reminders, "escalated": escalated}
+    return {"reminders": reminders, "progress": progress, "escalated": escalated}
