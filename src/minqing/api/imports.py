@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ninja import File, Form, Schema
+from ninja import File, Form, Schema, Status
 from ninja.files import UploadedFile
 
 from ..errors import Forbidden
@@ -49,4 +49,4 @@ def post_import(request, file: File[UploadedFile], mapping: Form[str | None] = N
 def post_mapping(request, payload: MappingIn):
     _check_role(request.auth)
     m = save_mapping(payload.name, payload.columns, payload.date_format or "")
-    return 201, {"name": m.name, "columns": m.columns, "date_format": m.date_format or None}
+    return Status(201, {"name": m.name, "columns": m.columns, "date_format": m.date_format or None})
