@@ -45,6 +45,7 @@ class VoiceOut(Schema):
 class CaseList(Schema):
     items: list[dict[str, Any]]
     count: int
+    count_exact: bool = True  # false: `count` is a lower bound ("10000+")
     page: int
     pages: int
 
@@ -94,8 +95,9 @@ def list_cases(request, status: str = "", unit: str = "", category: str = "", ch
     params = {"status": status, "unit": unit, "category": category, "channel": channel, "overdue": overdue,
               "q": q, "since": since, "until": until}
     qs = apply_filters(cases_visible_to(request.auth), params)
-    items, count, page, pages = page_of(qs, page)
-    return {"items": [case_summary(c) for c in items], "count": count, "page": page, "pages": pages}
+    items, count, page, pages, exact = page_of(qs, page)
+    return {"items": [case_summary(c) for c in items], "count": count, "count_exact": exact, "page": page,
+            "pages": pages}
 
 
 @api.get("/cases/{number}", response=dict[str, Any], tags=["cases"], summary="工单详情及完整历史")

@@ -179,13 +179,23 @@ class Case(NoDelete):
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = verbose_name_plural = "工单"
+        # Lists filter on scope (place_path, assigned_path, created_by) plus one of status, channel,
+        # category, overdue or dates, newest first. Each index carries the scope columns, so deciding
+        # whether a case is in a user's scope needs no read of the (wide) case row; case_list_idx
+        # carries every list filter in time order, for paging newest first (ledger/paging.py).
         indexes = [
             models.Index(fields=["status", "resolve_due"]),
-            models.Index(fields=["received_at", "id"]),
+            models.Index(fields=["received_at", "id", "status", "place_path", "assigned_path", "created_by",
+                                 "channel", "category_top", "resolve_due", "contact_due", "first_contact_at"],
+                         name="case_list_idx"),
+            models.Index(fields=["status", "resolve_due", "place_path", "assigned_path", "created_by",
+                                 "contact_due", "first_contact_at"], name="case_status_idx"),
             models.Index(fields=["place_path", "received_at"]),
             models.Index(fields=["assigned_path", "received_at"]),
-            models.Index(fields=["channel", "received_at"]),
-            models.Index(fields=["category_top", "received_at"]),
+            models.Index(fields=["channel", "received_at", "place_path", "assigned_path", "created_by"],
+                         name="case_channel_idx"),
+            models.Index(fields=["category_top", "received_at", "place_path", "assigned_path", "created_by"],
+                         name="case_category_idx"),
         ]
 
     def __str__(self):

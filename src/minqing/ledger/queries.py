@@ -19,20 +19,23 @@ FILTERS = ("status", "unit", "category", "channel", "overdue", "q", "since", "un
 
 # Once replied, a case has met its resolution deadline or not; it is no longer running late.
 NOT_RUNNING = [Status.CLOSED, Status.WAITING, Status.REPLIED, Status.FOLLOWED_UP]
+# The same conditions as positive lists: `status IN (…)` is an index seek, `NOT status IN (…)` a scan.
+RUNNING = [s for s in Status.values if s not in NOT_RUNNING]
+OPEN = [s for s in Status.values if s != Status.CLOSED]
 
 
 def overdue_q(now=None) -> Q:
     """Still to be answered, not paused, past the first-contact or resolution deadline."""
     now = now or clock.now()
     late = Q(resolve_due__lt=now) | Q(contact_due__lt=now, first_contact_at__isnull=True)
-    return late & ~Q(status__in=NOT_RUNNING)
+    return late & Q(status__in=RUNNING)
 
 
 def due_soon_q(now=None) -> Q:
     """Open, not yet overdue, due within one working day."""
     now = now or clock.now()
     horizon = calendar_from_db().add_working_days(now, 1)
-    return Q(resolve_due__gte=now, resolve_due__lt=horizon) & ~Q(status__in=NOT_RUNNING)
+    return Q(resolve_due__gte=now, resolve_due__lt=horizon) & Q(status__in=RUNNING)
 
 
 def _day(value: str, field: str, end: bool = False) -> dt.datetime:
@@ -67,7 +70,7 @@ def apply_filters(qs, params):
             raise Invalid(f"未知状态“{bad[0]}”", field="status")
         q = Q(status__in=[s for s in wanted if s in Status.values])
         if "open" in wanted:
-            q |= ~Q(status=Status.CLOSED)
+            q |= Q(status__in=OPEN)
         if "due_soon" in wanted:
             q |= due_soon_q()
         qs = qs.filter(q)
@@ -77,7 +80,10 @@ def apply_filters(qs, params):
             raise Invalid(f"单位“{code}”不存在", field="unit")
         qs = qs.filter(in_subtree("place_path", unit.path) | in_subtree("assigned_path", unit.path))
     if category := get("category"):
-        qs = qs.filter(Q(category_top=category) | Q(category__path__startswith=category))
+        # A first-level name is exactly category_top (an index); a deeper path also needs the join.
+        top = category.split("/")[0]
+        qs = qs.filter(category_top=top) if "/" not in category else qs.filter(
+            category_top=top, category__path__startswith=category)
     if channel := get("channel"):
         if channel not in Channel.values:
             raise Invalid(f"未知渠道“{channel}”", field="channel")

@@ -36,7 +36,13 @@ def case_scope_q(user) -> Q | None:
         return None
     from ..ledger.models import CoTask
 
-    path = user.unit.path
+    unit = user.unit
+    if unit.parent_id is None and not type(unit).objects.filter(parent__isnull=True).exclude(pk=unit.pk).exists():
+        # The root of the only unit tree: every case's place lies in its subtree, so the scope is
+        # everything. Without this, a county dispatcher's every list evaluated a four-way OR over
+        # a million cases (docs/benchmarks.md).
+        return Q()
+    path = unit.path
     called_in = CoTask.objects.filter(in_subtree("unit_path", path)).values("case_id")
     return (in_subtree("place_path", path) | in_subtree("assigned_path", path) | Q(created_by_id=user.id)
             | Q(id__in=called_in))

@@ -58,14 +58,14 @@ def case_list(request):
         if box == "inbox":
             qs = inbox(qs, request.user)
         qs = apply_filters(qs, params)
-        rows, count, page, pages = page_of(qs, request.GET.get("page", 1))
+        rows, count, page, pages, exact = page_of(qs, request.GET.get("page", 1))
     except DomainError as e:
-        error, rows, count, page, pages = e, [], 0, 1, 1
+        error, rows, count, page, pages, exact = e, [], 0, 1, 1, True
     query = {k: v for k, v in params.items() if v}
     if box != "all":
         query["box"] = box
     return render(request, "minqing/staff/case_list.html", {
-        "items": [case_summary(c) for c in rows], "count": count, "page": page, "pages": pages,
+        "items": [case_summary(c) for c in rows], "count": count, "count_exact": exact, "page": page, "pages": pages,
         "params": params, "box": box, "error": error, "query": urlencode(query),
         "statuses": Status.choices, "channels": Channel.choices, "deadline_labels": DEADLINE_LABELS,
         "categories": Category.objects.filter(level=1).values_list("name", flat=True),
