@@ -212,6 +212,28 @@ def cmd_text(args):
         evaluate.train_from_ledger(print)
 
 
+def cmd_simulate(args):
+    """Replay a month of voices through time with the fake clock (workflow/simulate.py)."""
+    setup()
+    migrate()
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .ledger.models import Case
+    from .workflow.simulate import simulate
+
+    if Case.objects.exists() and not args.force:
+        raise DomainError(f"数据库中已有 {Case.objects.count()} 件工单：模拟会在其上追加一个月的工单、督办和通知。"
+                          "请使用空数据库（MINQING_HOME 指向新目录），或加 --force 确认追加")
+    try:
+        start = timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(args.start), dt.time())) \
+            if args.start else None
+    except ValueError:
+        raise DomainError(f"--start 应为 YYYY-MM-DD：{args.start}") from None
+    simulate(days=args.days, seed=args.seed, per_day=args.per_day, start=start)
+
+
 def cmd_manage(args):
     setup()
     from django.core.management import execute_from_command_line
@@ -271,6 +293,14 @@ def parser():
     te.add_argument("--test", required=True)
     te.set_defaults(fn=cmd_text)
     text.add_parser("train").set_defaults(fn=cmd_text)
+
+    sim = sub.add_parser("simulate", help="replay a simulated month (voices, escalations, extensions, rates)")
+    sim.add_argument("--days", type=int, default=30)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--per-day", type=int, default=40)
+    sim.add_argument("--start", help="first day YYYY-MM-DD (default: DAYS days ago)")
+    sim.add_argument("--force", action="store_true", help="run even if the database already has cases")
+    sim.set_defaults(fn=cmd_simulate)
 
     m = sub.add_parser("manage")
     m.add_argument("rest", nargs=argparse.REMAINDER)

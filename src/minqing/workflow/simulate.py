@@ -34,11 +34,13 @@ import itertools
 import logging
 import random
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -49,7 +51,6 @@ from ..errors import DomainError
 WORK_START = dt.time(8, 30)
 WORK_END = dt.time(17, 30)
 WORK_HOURS = 9.0  # hours in a working day
-SIM_PASSWORD = "minqing-sim-2026"
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,12 @@ class Profile:
 PROFILES = {
     "prompt": Profile("prompt", (0.3, 4), (3, 25), 0.02, 0.0, 0.08, (72, 22, 6)),
     "steady": Profile("steady", (1, 8), (15, 50), 0.04, 0.08, 0.10, (60, 28, 12)),
-    "slow": Profile("slow", (7, 22), (45, 85), 0.03, 0.55, 0.05, (42, 33, 25)),
+    "slow": Profile("slow", (5, 16), (45, 85), 0.03, 0.55, 0.05, (42, 33, 25)),
     "bouncer": Profile("bouncer", (0.5, 6), (10, 40), 0.35, 0.05, 0.05, (55, 30, 15)),
 }
 # Profiles are dealt round-robin from this list over the shuffled handling units, so even a
 # three-unit county gets a slow one and a prompt one.
-PROFILE_DECK = ["slow", "prompt", "steady", "bouncer", "prompt", "steady", "slow", "prompt", "steady", "steady"]
+PROFILE_DECK = ["slow", "prompt", "steady", "bouncer", "prompt", "steady", "prompt", "slow", "steady", "prompt"]
 CHANNELS = [("web", 35), ("phone", 30), ("visit", 15), ("walk_in", 12), ("letter", 8)]
 MODES = [("anonymous", 30), ("protected", 45), ("named", 25)]
 NAMES = "张伟 王芳 李娜 刘洋 陈静 杨勇 赵敏 黄磊 周杰 吴霞 徐强 孙丽 胡军 朱琳 高峰 林涛".split()
@@ -118,32 +119,50 @@ class WorkTime:
 
 # ------------------------------------------------------------------------------ the county
 def ensure_county(out: Callable[[str], None] = print) -> None:
-    """The demo units and users if the database has no units; otherwise the missing accounts the
-    simulation needs: a handler in every village and department (h-<code>), a dispatcher and a
-    leader at the top unit."""
+    """The demo units and users if the database has no units (as `load_demo_if_empty` makes them,
+    without its cases); otherwise the missing accounts the simulation needs: a handler in every
+    village and department (h-<code>, as `org.demo.build_handlers` names them), a dispatcher and a
+    leader at the top unit. New accounts get the demo password."""
     from ..bootstrap import ensure_reference_data
-    from ..org.demo import DEMO_USERS, build_handlers, build_units
+    from ..org.demo import DEMO_USERS, PASSWORD, build_units
     from ..org.models import Level, Role, Unit, User
-    from ..org.services import create_user
 
+    added = []
     with transaction.atomic():
         ensure_reference_data()
         if not Unit.objects.exists():
             build_units()
-            for username, role, unit, password, label in DEMO_USERS:
+            for username, role, unit, _password, label in DEMO_USERS:
                 if not User.objects.filter(username=username).exists():
-                    create_user(username, password, role, unit, label)
+                    added.append(User(username=username, role=role, unit=Unit.objects.get(code=unit), display_name=label))
             out("built the demo county (units and users, no cases)")
-        before = User.objects.count()
-        build_handlers()
         root = _root()
         if not Unit.objects.filter(level=Level.VILLAGE, path__startswith=root.path).exists():
             raise DomainError(f"“{root.name}”下没有村/社区，无法模拟")
-        for role, name in ((Role.DISPATCHER, "受理派单员"), (Role.LEADER, "领导")):
-            if not User.objects.filter(role=role, unit=root, is_active=True).exists():
-                create_user(_free_username(f"sim-{role}"), SIM_PASSWORD, role, root.code, f"{root.name} {name}（模拟）")
-        if User.objects.count() > before:
-            out(f"created {User.objects.count() - before} staff accounts the simulation needs")
+        staffed = set(User.objects.filter(role=Role.HANDLER).values_list("unit_id", flat=True))
+        for unit in Unit.objects.filter(level__in=[Level.VILLAGE, Level.DEPARTMENT], path__startswith=root.path):
+            if unit.id not in staffed:
+                added.append(User(username=f"h-{unit.code.lower()}", role=Role.HANDLER, unit=unit,
+                                  display_name=f"{unit.name} 承办人"))
+        for role, label in ((Role.DISPATCHER, "受理派单员"), (Role.LEADER, "领导")):
+            if not any(u.role == role and u.unit_id == root.id for u in added) and \
+                    not User.objects.filter(role=role, unit=root, is_active=True).exists():
+                added.append(User(username=f"sim-{role}", role=role, unit=root, display_name=f"{root.name} {label}（模拟）"))
+        if added:
+            # One hash for all: the password is the published demo one, and hashing it thirty
+            # times (Argon2, ~0.4 s each) would be most of a short simulation.
+            hashed = make_password(PASSWORD)
+            taken = set(User.objects.values_list("username", flat=True))
+            for user in added:
+                base, n = user.username, 1
+                while user.username in taken:
+                    n += 1
+                    user.username = f"{base}-{n}"
+                taken.add(user.username)
+                user.password = hashed
+                user.is_staff = user.is_superuser = user.role == Role.ADMIN
+                user.save()
+            out(f"created {len(added)} staff accounts (password: the demo password)")
 
 
 def _root():
@@ -153,16 +172,6 @@ def _root():
     if root is None:
         raise DomainError("数据库中没有单位")
     return root
-
-
-def _free_username(base: str) -> str:
-    from ..org.models import User
-
-    name, n = base, 1
-    while User.objects.filter(username=name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
 
 
 @dataclass
@@ -181,6 +190,7 @@ class Cast:
     leaves: dict  # first-level category → leaf category paths
     tops: list  # (first-level name, weight)
     sensitive: set  # paths of sensitive categories
+    categories: dict  # path → Category
     profiles: dict  # unit id → Profile
     units: dict  # unit id → Unit
 
@@ -224,22 +234,22 @@ def cast(rng: random.Random) -> Cast:
         match = next((d for d in departments if d.parent_id == root.id and d.name.endswith(dept_name)), None)
         if match:
             department_for[category] = match
+    categories = {c.path: c for c in Category.objects.order_by("path")}
     leaves: dict[str, list[str]] = {}
-    sensitive = set()
-    for path, level, is_sensitive in Category.objects.values_list("path", "level", "sensitive").order_by("path"):
-        if is_sensitive:
-            sensitive.add(path)
-        if level == 3:
-            leaves.setdefault(path.split("/")[0], []).append(path)
-    for path in Category.objects.filter(level=1).values_list("path", flat=True).order_by("path"):
-        leaves.setdefault(path, [path])
+    for c in categories.values():
+        if c.level == 3:
+            leaves.setdefault(c.top, []).append(c.path)
+    for c in categories.values():
+        if c.level == 1:
+            leaves.setdefault(c.path, [c.path])
+    sensitive = {c.path for c in categories.values() if c.sensitive}
     tops = [(name, 1 / (rank + 1) ** 0.8) for rank, name in enumerate(sorted(leaves))]
     workers = sorted({v.id for v in village_of.values()} | {d.id for d in departments})
     rng.shuffle(workers)
     profiles = {uid: PROFILES[PROFILE_DECK[i % len(PROFILE_DECK)]] for i, uid in enumerate(workers)}
     townships = [u for u in units.values() if u.level == Level.TOWNSHIP]
     return Cast(root, dispatcher, handlers, leaders, places, village_of, departments, department_for, townships,
-                leaves, tops, sensitive, profiles, units)
+                leaves, tops, sensitive, categories, profiles, units)
 
 
 # ------------------------------------------------------------------------------ the simulation
@@ -266,6 +276,9 @@ class SimCase:
 
 
 class Simulation:
+    """The agenda of one run: every step of every case is a timed entry; `run` moves the clock
+    hour by hour, takes the entries due in that hour in time order, then scans."""
+
     def __init__(self, seed: int, out: Callable[[str], None]):
         self.rng = random.Random(seed)
         self.out = out
@@ -276,14 +289,12 @@ class Simulation:
         self.cases: list[SimCase] = []
         self.voices = [v for v in _voices() if len(v.get("text", "")) >= 4]
         self.counts: Counter = Counter()
-        self.timing: Counter = Counter()  # seconds spent per step (printed with --verbose timing)
+        self.timing: Counter = Counter()  # seconds spent per kind of step (in the summary's "timing")
         self.refusals: list[str] = []
-        from django.conf import settings as s
-
-        self.quorum = int(getattr(s, "MINQING_COLLECTIVE_QUORUM", 2))
+        self.quorum = int(getattr(settings, "MINQING_COLLECTIVE_QUORUM", 2))
         self.root_leaders = [u for u in self.cast.leaders if u.unit_id == self.cast.root.id]
-        self.window = int(getattr(s, "MINQING_RETURN_WINDOW_DAYS", 2))
-        self.max_extensions = int(getattr(s, "MINQING_MAX_EXTENSIONS", 2))
+        self.window = int(getattr(settings, "MINQING_RETURN_WINDOW_DAYS", 2))
+        self.max_extensions = int(getattr(settings, "MINQING_MAX_EXTENSIONS", 2))
 
     # -- the agenda: (time, sequence, function, case, token)
     def plan(self, when: dt.datetime, fn, sc: SimCase | None = None, *args) -> None:
@@ -350,17 +361,22 @@ class Simulation:
                 else ""
             sub |= {"name": self.rng.choice(NAMES), "phone": phone}
         recorder = None if channel == "web" else self.cast.dispatcher
+        # Staff who write a call or a visit down usually classify it at once; web messages are
+        # classified at triage.
+        category = self.category_for(item) if recorder is not None and self.rng.random() < 0.8 else ""
+        extra = {"category": self.cast.categories[category]} if category else None
         voice = submit_voice({"text": item["text"], "title": item.get("title", ""), "channel": channel,
-                              "unit": place.code, "submitter": sub}, recorder, received_at=at)
-        sc = SimCase(voice.case.number, voice.case_id, voice.tracking_code, bool(sub.get("phone")), item, place)
+                              "unit": place.code, "submitter": sub}, recorder, received_at=at, extra=extra)
+        sc = SimCase(voice.case.number, voice.case_id, voice.tracking_code, bool(sub.get("phone")), item, place,
+                     category=category, top=category.split("/")[0])
         self.cases.append(sc)
         self.counts["voices"] += 1
         delay = self.rng.uniform(6, 12) if self.rng.random() < 0.1 else self.rng.uniform(0.2, 3)
         self.plan(self.work.add(at, delay), self.dispatch, sc)
 
     # -- the dispatcher
-    def category_for(self, sc: SimCase) -> str:
-        top = sc.item.get("category")
+    def category_for(self, item: dict) -> str:
+        top = item.get("category")
         if top not in self.cast.leaves:
             names, weights = zip(*self.cast.tops, strict=True)
             top = self.rng.choices(names, weights)[0]
@@ -376,9 +392,11 @@ class Simulation:
                 reason = self.rng.choice(["duplicate", "spam"])
                 self.act(d, sc, "dismiss", {"reason": reason, "note": "经核实为重复件" if reason == "duplicate" else "无效内容"})
                 return
-            sc.category = self.category_for(sc)
-            sc.top = sc.category.split("/")[0]
-            fields = {"category": sc.category}
+            fields = {}
+            if not sc.category:
+                sc.category = self.category_for(sc.item)
+                sc.top = sc.category.split("/")[0]
+                fields["category"] = sc.category
             if self.rng.random() < 0.08:
                 fields["urgency"] = "urgent"
             r = self.rng.random()
@@ -389,7 +407,7 @@ class Simulation:
                 plan = timezone.localtime(at).date() + dt.timedelta(days=self.rng.randint(20, 40))
                 fields |= {"track": "conditional", "plan_date": plan.isoformat(),
                            "text": "您反映的问题需协调资金和施工条件，我们已制定计划，将按期解决并随时告知进展。"}
-            if not self.act(d, sc, "triage", fields):
+            if fields and not self.act(d, sc, "triage", fields):
                 return
         unit = self.route(sc)
         if not self.act(d, sc, "dispatch", {"unit": unit.code}):
@@ -659,6 +677,18 @@ def _pct(v) -> str:
     return "—" if v is None else f"{v:.1%}"
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _rjust(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
 def print_summary(s: dict, out: Callable[[str], None]) -> None:
     e, x, n = s["escalations"], s["extensions"], s["notifications"]
     out(f"simulated {s['days']} days from {s['start'][:10]} (seed {s['seed']}, {s['per_day']} voices a day) "
@@ -677,10 +707,10 @@ def print_summary(s: dict, out: Callable[[str], None]) -> None:
     out(f"  county rates over {r['cases']} cases: " + ", ".join(f"{zh} {_pct(r[k])}" for k, zh in RATE_LABELS))
     if s["ranking"]:
         out("  township ranking (by satisfaction):")
-        out(f"    {'#':>2} {'township':<12} {'cases':>5} " + " ".join(f"{zh:>6}" for _k, zh in RATE_LABELS))
+        out(f"    {'#':>2} {_ljust('township', 12)} {'cases':>5} " + " ".join(_rjust(zh, 10) for _k, zh in RATE_LABELS))
         for i, row in enumerate(s["ranking"], 1):
-            out(f"    {i:>2} {row['name']:<12} {row['cases']:>5} "
-                + " ".join(f"{_pct(row[k]):>9}" for k, _zh in RATE_LABELS))
+            out(f"    {i:>2} {_ljust(row['name'], 12)} {row['cases']:>5} "
+                + " ".join(_rjust(_pct(row[k]), 10) for k, _zh in RATE_LABELS))
 
 
 def simulate(days: int = 30, seed: int = 1, per_day: int = 40, start: dt.datetime | None = None,
@@ -706,7 +736,8 @@ def simulate(days: int = 30, seed: int = 1, per_day: int = 40, start: dt.datetim
     finally:
         sms_log.setLevel(level)
     end = start + dt.timedelta(days=days)
-    last_id = max((sc.case_id for sc in sim.cases), default=first_id - 1)
+    ids = [sc.case_id for sc in sim.cases]  # not max + 1: a sequence may have moved on (PostgreSQL)
+    first_id, last_id = (min(ids), max(ids)) if ids else (first_id, first_id - 1)
     summary = {"start": start.isoformat(), "end": end.isoformat(), "days": days, "seed": seed, "per_day": per_day,
                **summarise(first_id, last_id, notes_after, end),
                "reminders": sim.counts["reminders"], "refused": sim.counts["refused"], "refusals": sim.refusals,
