@@ -71,3 +71,10 @@ def test_case_deadlines_follow_the_sla_and_calendar(county):
     assert case.contact_due == at(2025, 10, 9, 10, 0)  # 1 working day
     # 7 working days: 9, 10, 11 (make-up Saturday), 13, 14, 15, 16 October
     assert case.resolve_due == at(2025, 10, 16, 10, 0)
+
+
+def test_a_utc_instant_is_counted_on_the_local_office_clock():
+    # 06:58 in Beijing is 22:58 UTC the day before: the deadline is the end of *Beijing's* working day.
+    utc = dt.datetime(2025, 11, 11, 22, 58, tzinfo=dt.UTC)  # Wednesday 12 November, 06:58 in Beijing
+    assert cal.add_working_days(utc, 0) == at(2025, 11, 12, 17, 30)
+    assert cal.add_working_days(utc, 1) == at(2025, 11, 13, 6, 58)

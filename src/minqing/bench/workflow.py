@@ -86,48 +86,11 @@ def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = 
     pool = _data.load_pool(pool_size, cache_dir, log=log)
     world = _data.build_world(pool, clock.now(), seed=seed)
     log(f"generating and loading {size:,} cases …")
-    from unittest import mock
-
-    with mock.patch.object(_data, "model_columns", _model_columns(_data.model_columns)):
-        load = _data.load_ledger(world, size, fast=fast, log=log)
+    load = _data.load_ledger(world, size, fast=fast, log=log)
     log(f"loaded in {load['seconds']:.0f}s")
     if fast:
         _data.write_meta(want | {"loaded_at": clock.now().isoformat(timespec="seconds"), "load": load})
     return load | {"reused": False}
-
-
-def _model_columns(original):
-    """_data.model_columns, but a text column added to the models as blank=True without a default
-    (e.g. Case.suggested_category) is filled with "" instead of stopping the load."""
-
-    def columns():
-        try:
-            return original()
-        except RuntimeError:
-            pass
-        from django.db import connection, models
-
-        from ..ledger.models import Case, Voice
-        from . import _data
-
-        out = []
-        for model, cols in ((Case, _data.CASE_COLUMNS), (Voice, _data.VOICE_COLUMNS)):
-            extra = {}
-            for f in model._meta.concrete_fields:
-                if f.column in cols:
-                    continue
-                if f.has_default():
-                    extra[f.column] = f.get_db_prep_save(f.get_default(), connection=connection)
-                elif f.null:
-                    extra[f.column] = None
-                elif f.blank and isinstance(f, models.CharField | models.TextField):
-                    extra[f.column] = ""
-                else:
-                    raise RuntimeError(f"bench generator does not know how to fill {model.__name__}.{f.name}")
-            out.append((cols + list(extra), tuple(extra.values())))
-        return out
-
-    return columns
 
 
 # ----------------------------------------------------------------------------------- (b) rates

@@ -53,6 +53,12 @@ class WorkCalendar:
         raise ValueError("no working day within 400 days")
 
     def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """Counted on the office's clock (settings.TIME_ZONE): a UTC instant is converted first, so the
+        end of a working day is 17:30 in the county, not in Greenwich."""
+        from django.utils import timezone
+
+        if timezone.is_aware(start):
+            start = timezone.localtime(start)
         tz = start.tzinfo
         day, clock = start.date(), start.timetz()
         if not self.is_workday(day):

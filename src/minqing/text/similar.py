@@ -47,3 +47,22 @@ class TermStats:
         if self.n >= 200:
             unique = {w for w in unique if self.df.get(w, 0) <= 0.05 * self.n} or unique
         return sorted(unique, key=lambda w: (-self.idf(w), w))[:k]
+
+    def search_terms(self, words: Iterable[str], k: int = 24, budget: float = 0.005, at_least: int = 2) -> list[str]:
+        """The rarest words for a candidate query, rarest first, while their document frequencies add up
+        to at most `budget` of the ledger (but at least `at_least` words). The full-text query ranks
+        every case holding any of the words, so its cost is the sum of their frequencies: a word in
+        4% of a million cases costs 40,000 ranked rows and finds a duplicate no better than the rare
+        words beside it. Words unseen in the sample cost nothing, hence up to 24 of them (measured at
+        1,000,000 cases: the query's p99 387 → 35 ms, recall unchanged; docs/duplicates.md)."""
+        ranked = self.rare_terms(words, k)
+        if self.n < 200:
+            return ranked
+        out, total = [], 0
+        for w in ranked:
+            df = self.df.get(w, 0)
+            if len(out) >= at_least and total + df > budget * self.n:
+                break
+            out.append(w)
+            total += df
+        return out
