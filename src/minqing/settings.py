@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "minqing.intake",
     "minqing.workflow",
     "minqing.field",
+    "minqing.consult",
     "minqing.web",
 ]
 

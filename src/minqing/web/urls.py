@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, docs, field, insight, notices, public, staff, stats
+from .views import citizen, consult, docs, field, insight, notices, public, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -25,6 +25,11 @@ urlpatterns = [
     path("notices/", notices.notices, name="notices"),
     path("hotspots/", insight.hotspots_page, name="hotspots"),
     path("visits/", field.visits_page, name="visits"),
+    path("consult/", consult.consult_list, name="consult_list"),
+    path("consult/<int:cid>/", consult.participate, name="consult_participate"),
+    path("consult/<int:cid>/results/", consult.results_page, name="consult_results"),
+    path("consult/<int:cid>/results.<str:fmt>", consult.results_export, name="consult_export"),
+    path("consult/<int:cid>/manage/", consult.manage, name="consult_manage"),
     path("public/<str:unit_code>/", public.board_page, name="public_board"),
     path("public/<str:unit_code>/feed.atom", public.BoardFeed(), name="public_feed"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),
