@@ -175,3 +175,29 @@ def test_decision_links_cases_and_closes(client, county, consultation, make_case
     page = client.get(f"/consult/{consultation}/").content.decode()
     assert "已截止" in page and "分两期施工" in page
     assert client.post(f"/consult/{consultation}/", {"statement": "还想说一句"}).status_code == 400
+
+
+def test_results_pdf_prints_chinese(client, county, consultation):
+    pytest.importorskip("weasyprint")
+    r = client.get(f"/consult/{consultation}/results.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert len(r.content) > 20_000  # the Chinese font subset is embedded (pdffonts: Noto Sans CJK SC, emb yes)
+
+
+def test_polis_export_imports_with_its_groups(county):
+    from minqing.consult.imports import DEMO_FILE, import_consultation, load_pack, read_polis
+    from minqing.consult.results import results
+    from minqing.org.models import Unit
+    from tests.conftest import SHARED_DATA
+
+    folder = SHARED_DATA / "polis" / "vtaiwan.uberx"
+    data = read_polis(folder) if folder.exists() else load_pack(DEMO_FILE)
+    c = import_consultation(data, Unit.objects.get(code="C"))
+    assert c.statements.count() == len(data["statements"]) and not c.is_open(c.created_at)
+    assert "CC BY 4.0" in c.attribution
+    r = results(c)
+    assert r["participants"] > 1800 and 2 <= len(r["groups"]) <= 6
+    assert sum(g["size"] for g in r["groups"]) + r["unassigned"] == r["participants"]
+    # moderated-out statements neither show nor shape the groups
+    hidden = c.statements.filter(status="rejected").values_list("id", flat=True)
+    assert not {row["statement"] for row in r["table"]} & set(hidden)

@@ -9,6 +9,7 @@
     minqing import ledger FILE.xlsx [--mapping NAME]
     minqing export ledger FILE.xlsx [--status S] [--unit CODE] [--category C] [--channel C] [--q TEXT] ...
     minqing text evaluate --train FILE.xlsx --test FILE.xlsx | text train
+    minqing consult import FOLDER --unit CODE [--title T]   a Pol.is open-data export as a consultation
     minqing manage ...           any Django management command
 """
 
@@ -234,6 +235,23 @@ def cmd_simulate(args):
     simulate(days=args.days, seed=args.seed, per_day=args.per_day, start=start)
 
 
+def cmd_consult(args):
+    """Import a finished consultation from a Pol.is open-data folder (comments.csv, votes.csv)."""
+    setup()
+    migrate()
+    from .consult.imports import import_consultation, read_polis
+    from .consult.results import results
+    from .org.models import Unit
+
+    unit = Unit.objects.filter(code=args.unit).first()
+    if unit is None:
+        raise DomainError(f"单位“{args.unit}”不存在")
+    c = import_consultation(read_polis(args.folder), unit, title=args.title or "")
+    r = results(c)
+    print(f"imported consultation {c.id}: {r['statements']} statements, {r['participants']} participants, "
+          f"{r['votes']} votes, {len(r['groups'])} opinion groups ({', '.join(str(g['size']) for g in r['groups'])})")
+
+
 def cmd_manage(args):
     setup()
     from django.core.management import execute_from_command_line
@@ -251,6 +269,12 @@ def parser():
         s.set_defaults(fn=fn)
     sub.add_parser("worker").set_defaults(fn=cmd_worker)
     sub.add_parser("demo").set_defaults(fn=cmd_demo)
+    consult = sub.add_parser("consult").add_subparsers(dest="consult_cmd", required=True)
+    ci = consult.add_parser("import", help="import a Pol.is open-data export (folder with comments.csv, votes.csv)")
+    ci.add_argument("folder")
+    ci.add_argument("--unit", required=True)
+    ci.add_argument("--title")
+    ci.set_defaults(fn=cmd_consult)
 
     unit = sub.add_parser("unit").add_subparsers(dest="unit_cmd", required=True)
     ul = unit.add_parser("list")

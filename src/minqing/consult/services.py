@@ -273,12 +273,15 @@ def progress(c: Consultation, device: str) -> dict:
 
 def vote_rows(c: Consultation):
     """(participant code, statement id, value) for every current vote — the input of find_groups."""
-    return Vote.objects.filter(consultation=c).values_list("participant__code", "statement_id", "value")
+    return (Vote.objects.filter(consultation=c, statement__status=StatementStatus.APPROVED)
+            .values_list("participant__code", "statement_id", "value"))
 
 
 def version(c: Consultation) -> tuple:
+    """Changes whenever the results may: a vote cast or changed, a statement approved or rejected."""
     agg = Vote.objects.filter(consultation=c).aggregate(n=Count("id"), last=Max("updated_at"))
-    return agg["n"], agg["last"].isoformat() if agg["last"] else ""
+    moments = [m for m in (agg["last"], c.statements.aggregate(last=Max("moderated_at"))["last"]) if m]
+    return agg["n"], max(moments).isoformat() if moments else ""
 
 
 def place_units(user):

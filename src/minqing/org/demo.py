@@ -184,4 +184,7 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
         create_user(username, password, role, unit, label)
     build_handlers()
     build_cases(now or clock.now())
+    from ..consult.demo import load_demo_consultations
+
+    load_demo_consultations()
     return True
