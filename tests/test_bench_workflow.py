@@ -50,9 +50,11 @@ def test_scan_escalates_exactly_the_newly_overdue_and_is_rolled_back(ledger):
     assert r["rescan"]["escalated"] == r["rescan"]["reminders"] == 0 and not any(r["rescan"].values())
     assert r["still_due"] == 0
     assert r["correct"] and r["per_100k_s"] > 0 and r["target_s"] == pytest.approx(60 * SIZE / 1_000_000)
-    reminder = r["plans"]["reminder"]  # a range on (status, resolve_due): reads only what is due soon
+    # Each query reads a range of its index bounded on its deadline: only what is due (soon).
     if connection.vendor == "sqlite":  # PostgreSQL rightly prefers a sequential scan on a tiny test table
-        assert reminder["uses_index"] and reminder["due_range"] and reminder["reads"] == "due range only"
+        for name in ("escalation (resolution)", "escalation (first contact)", "reminder"):
+            plan = r["plans"][name]
+            assert plan["uses_index"] and plan["due_range"] and plan["reads"] == "due range only", (name, plan)
     assert all(p["plan"] for p in r["plans"].values())
     # Rolled back: the ledger is as loaded.
     assert Case.objects.filter(status="closed").count() == closed_before
@@ -74,16 +76,18 @@ def test_table_has_a_verdict_for_every_target(ledger):
             workflow.measure_rates(clock.now()), workflow.measure_scan(SIZE, clock.now()),
             workflow.measure_worker(5)]}
     rows = workflow.table_rows(report)
-    assert len(rows) == 6 and all(len(r) == len(workflow.HEADER) for r in rows)
+    assert len(rows) == 7 and all(len(r) == len(workflow.HEADER) for r in rows)
     verdicts = [r[5] for r in rows]
-    assert verdicts[0] in ("PASS", "FAIL") and verdicts[1] in ("PASS", "FAIL") and verdicts[5] == "ok"
-    assert rows[3][2] in ("yes", "no") and rows[4][2] in (("yes",) if connection.vendor == "sqlite" else ("yes", "no"))
+    assert verdicts[0] in ("PASS", "FAIL") and verdicts[1] in ("PASS", "FAIL") and verdicts[6] == "ok"
+    planned = ("yes",) if connection.vendor == "sqlite" else ("yes", "no")
+    assert all(r[2] in planned for r in rows[3:6])
     out = io.StringIO()
     workflow.print_table(rows, markdown=True, out=out)
     assert out.getvalue().count("\n") == len(rows) + 2
     details = io.StringIO()
     workflow.print_details(report, out=details)
-    assert "EXPLAIN escalation query" in details.getvalue()
+    assert "EXPLAIN escalation (resolution) query" in details.getvalue()
+    assert "EXPLAIN escalation (first contact) query" in details.getvalue()
 
 
 def test_quick_is_small_and_sqlite_only():

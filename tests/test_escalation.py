@@ -35,6 +35,86 @@ def test_missed_contact_then_resolution_escalate_one_level_each_and_only_once(di
     assert [e.action for e in case.events.all()].count("escalate") == 2
 
 
+def test_second_return_escalates_once_with_an_event_and_a_notice_to_the_leaders_above(make_case, county):
+    case = make_case("VA")
+    for note in ("不属于本村职责", "仍不属于本村职责"):
+        perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+        assert not case.events.filter(action="escalate").exists()  # a first return raises nothing
+        perform(county["ha"], case.number, "return", {"note": note})
+    case.refresh_from_db()
+    assert case.return_count == 2 and case.escalation_level == 1 and case.escalated_to.code == "T1"
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions[-2:] == ["return", "escalate"] and actions.count("escalate") == 1  # after the return's own
+    event = case.events.get(action="escalate")
+    assert event.data["escalation_level"] == {"before": 0, "after": 1}
+    assert event.data["escalated_to"] == {"before": None, "after": "T1", "why": "多次退单"}
+    assert event.actor_label == "系统" and event.from_status == event.to_status == "returned"
+    notices = Notification.objects.filter(kind="escalate", case=case)
+    assert [n.user for n in notices] == [county["t_leader"]]  # the leaders above; not the returning handlers
+    assert "多次退单" in notices[0].text and "甲村" in notices[0].text
+    # The deadline scan still raises it further when the resolution deadline passes, once.
+    late = case.resolve_due + dt.timedelta(hours=1)
+    assert escalation.scan(late)["escalated"] == 1 and escalation.scan(late)["escalated"] == 0
+    case.refresh_from_db()
+    assert case.escalation_level == 2 and case.escalated_to.code == "C"
+    assert case.events.filter(action="escalate").count() == 2
+    assert Notification.objects.filter(kind="escalate", case=case, user=county["leader"]).count() == 1
+
+
+def test_escalations_in_bulk_are_the_same_as_one_by_one(make_case, county, dispatched):
+    """The pass raises its cases in batches: a batch of one and a batch of many write the same."""
+    others = [make_case("VB") for _ in range(4)]
+    for c in others:
+        perform(county["disp"], c.number, "dispatch", {"unit": "VB"})
+    perform(county["hb"], others[0].number, "reply", {"text": "已处理完毕，谢谢。"})  # answered: not raised
+    late = dispatched.resolve_due + dt.timedelta(days=30)
+    assert len(escalation.due_ids(late)) == escalation.due_escalations(late).count() == 4
+    assert escalation.escalate_many(escalation.due_ids(late), late, batch=2) == 4
+    assert escalation.due_ids(late) == [] and escalation.scan(late)["escalated"] == 0
+    for c in [dispatched] + others[1:]:
+        c.refresh_from_db()
+        assert c.escalation_level == 2 and c.escalated_to.code == "C"
+        event = c.events.get(action="escalate")
+        assert event.data == {"escalation_level": {"before": 0, "after": 2},
+                              "escalated_to": {"before": None, "after": "C"}}
+        assert event.note == "办理超时，提级至测试县督办"
+        keys = sorted(Notification.objects.filter(case=c, kind="escalate").values_list("key", flat=True))
+        handler = county["ha"] if c == dispatched else county["hb"]
+        assert keys == [f"escalate-base:{c.id}:2:{handler.id}", f"escalate:{c.id}:2:{county['leader'].id}"]
+    assert not others[0].events.filter(action="escalate").exists()
+
+
+def test_two_workers_escalate_once(dispatched, county):
+    """A case raised by another worker between the query and the batch's lock is left alone."""
+    late = dispatched.resolve_due + dt.timedelta(hours=1)
+    ids = escalation.due_ids(late)
+    assert escalation.escalate_many(ids, late) == 1
+    assert escalation.escalate_many(ids, late) == 0  # the second worker had read the same ids
+    assert dispatched.events.filter(action="escalate").count() == 1
+    assert Notification.objects.filter(kind="escalate", case=dispatched).count() == 2
+
+
+def test_a_case_raised_meanwhile_is_skipped_and_the_rest_of_its_batch_done(make_case, county, dispatched,
+                                                                           monkeypatch):
+    """Should a row change between the batch's lock and its UPDATE (it cannot, under the lock), the
+    conditional UPDATE counts fewer rows: the batch is rolled back and redone case by case."""
+    other = make_case("VA")
+    perform(county["disp"], other.number, "dispatch", {"unit": "VA"})
+    late = dispatched.resolve_due + dt.timedelta(days=30)
+    real = escalation.for_deadline
+
+    def meanwhile(case, level, units):  # another worker raises `dispatched` just before our UPDATE
+        if case.id == dispatched.id:
+            Case.objects.filter(pk=case.id).update(escalation_level=2)
+        return real(case, level, units)
+
+    monkeypatch.setattr(escalation, "for_deadline", meanwhile)
+    assert escalation.escalate_many(escalation.due_ids(late), late) == 1
+    assert not dispatched.events.filter(action="escalate").exists()
+    assert other.events.filter(action="escalate").count() == 1
+    assert not Notification.objects.filter(kind="escalate", case=dispatched).exists()
+
+
 def test_contact_in_time_means_no_escalation(dispatched, county):
     perform(county["ha"], dispatched.number, "contact", {"note": "已电话联系"})
     assert escalation.scan(dispatched.contact_due + dt.timedelta(hours=1))["escalated"] == 0

@@ -59,3 +59,45 @@ def test_rates_api_and_page(api, make_case, county, client):
     client.force_login(county["leader"])
     page = client.get("/stats/").content.decode()
     assert "满意率" in page and "100.0%" in page
+
+
+def test_rates_by_unit_in_sql_equal_rates_for_each_unit(make_case, county):
+    """The ranking counts in one aggregate query and adds up the tree; every unit's figures must be
+    those of `rates_for` over the cases it is responsible for — edge cases included (a contact or a
+    reply exactly at the deadline, a reply standing for the contact, 'resolved' against the rating,
+    a return without a dispatch, undispatched cases counted for their place)."""
+    from minqing.ledger.models import Case
+    from minqing.org.models import Unit
+    from minqing.workflow.rates import rates_by_unit, rates_for
+    from minqing.workflow.stats import responsible_in
+
+    units = {u.code: u for u in Unit.objects.all()}
+    d = lambda day, hour=9: dt.datetime(2026, 3, day, hour, tzinfo=TZ)  # noqa: E731
+    specs = [  # (place, assigned, fields)
+        ("VA", "VA", dict(contact_due=d(2), first_contact_at=d(1), replied_at=d(5), resolve_due=d(9), rating="satisfied")),
+        ("VA", "VA", dict(contact_due=d(2), first_contact_at=d(2), replied_at=d(9), resolve_due=d(9),
+                          rating="basically_satisfied")),  # both exactly at the deadline: on time
+        ("VA", "VB", dict(contact_due=d(2), replied_at=d(2, 10), resolve_due=d(9), rating="unsatisfied",
+                          reopen_count=1)),
+        ("VB", "VB", dict(contact_due=d(2), first_contact_at=d(2), replied_at=d(8), resolve_due=d(9),
+                          rating="satisfied", resolved=False)),
+        ("VB", "DZ", dict(contact_due=d(2), first_contact_at=d(3), replied_at=d(8), resolve_due=d(9),
+                          rating="unsatisfied", resolved=True)),
+        ("GA", None, dict(contact_due=d(28), resolve_due=d(30))),  # nothing due yet
+        ("VA", None, dict(contact_due=d(10), resolve_due=d(20), return_count=1)),  # returned, not dispatched now
+        ("T1", None, dict()),  # no deadlines at all
+        ("VB", "T1", dict(contact_due=d(10), first_contact_at=d(11), resolve_due=d(24, 13), replied_at=d(24, 12))),
+    ]
+    for place, assigned, fields in specs:
+        case = make_case(place)
+        unit = units[assigned] if assigned else None
+        Case.objects.filter(pk=case.pk).update(
+            assigned_unit=unit, assigned_path=unit.path if unit else "", status="handling" if unit else "accepted",
+            **{"first_contact_at": None, "replied_at": None, "rating": "", **fields})
+    qs = Case.objects.all()
+    by_unit = rates_by_unit(qs, list(units.values()), NOW)
+    for code, unit in units.items():
+        assert by_unit[unit.id] == rates_for(qs.filter(responsible_in(unit)), NOW), code
+    county_figures = by_unit[units["C"].id]
+    assert county_figures["cases"] == len(specs) and county_figures["returned"] == 1
+    assert by_unit[units["VA"].id]["cases"] == 4 and by_unit[units["DZ"].id]["rated"] == 1

@@ -10,6 +10,7 @@
     minqing export ledger FILE.xlsx [--status S] [--unit CODE] [--category C] [--channel C] [--q TEXT] ...
     minqing text evaluate --train FILE.xlsx --test FILE.xlsx | text train
     minqing consult import FOLDER --unit CODE [--title T]   a Pol.is open-data export as a consultation
+    minqing insight scan         run the early-warning detectors now (the worker does it hourly)
     minqing manage ...           any Django management command
 """
 
@@ -252,6 +253,16 @@ def cmd_consult(args):
           f"{r['votes']} votes, {len(r['groups'])} opinion groups ({', '.join(str(g['size']) for g in r['groups'])})")
 
 
+def cmd_insight(args):
+    """Run the early-warning scan now (the worker runs it every hour)."""
+    setup()
+    migrate()
+    from .insight import warnings
+
+    result = warnings.scan()
+    print(f"warnings: {result['found']} events found, new: {result['raised'] or 'none'}")
+
+
 def cmd_manage(args):
     setup()
     from django.core.management import execute_from_command_line
@@ -269,6 +280,8 @@ def parser():
         s.set_defaults(fn=fn)
     sub.add_parser("worker").set_defaults(fn=cmd_worker)
     sub.add_parser("demo").set_defaults(fn=cmd_demo)
+    insight = sub.add_parser("insight").add_subparsers(dest="insight_cmd", required=True)
+    insight.add_parser("scan", help="run the early-warning detectors now").set_defaults(fn=cmd_insight)
     consult = sub.add_parser("consult").add_subparsers(dest="consult_cmd", required=True)
     ci = consult.add_parser("import", help="import a Pol.is open-data export (folder with comments.csv, votes.csv)")
     ci.add_argument("folder")

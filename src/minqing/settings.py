@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "minqing.workflow",
     "minqing.field",
     "minqing.consult",
+    "minqing.publicity",
+    "minqing.insight",
     "minqing.web",
 ]
 

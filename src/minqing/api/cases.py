@@ -102,7 +102,11 @@ def list_cases(request, status: str = "", unit: str = "", category: str = "", ch
 
 @api.get("/cases/{number}", response=dict[str, Any], tags=["cases"], summary="工单详情及完整历史")
 def get_case(request, number: str):
-    return case_detail(access_case(request.auth, number), request.auth)
+    from ..intake.citizens import history
+    from .citizens import history_out
+
+    case = access_case(request.auth, number)
+    return {**case_detail(case, request.auth), "history": history_out(history(request.auth, case))}
 
 
 @api.post("/cases/{number}/attachments", response={201: dict[str, Any]}, tags=["cases"], summary="上传附件")

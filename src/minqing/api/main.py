@@ -90,4 +90,4 @@ def on_unexpected(request, exc):
     return error(request, 500, "server_error", "服务器内部错误，已记录，请稍后重试")
 
 
-from . import cases, consultations, imports, org, stats, text, visits  # noqa: E402,F401  (registers the routes)
+from . import cases, citizens, consultations, imports, notices, org, stats, text, visits, warnings  # noqa: E402,F401  (registers the routes)

@@ -13,9 +13,10 @@ generator, loaded in bulk; reused when it matches):
     which 5% are newly overdue (3% past the resolution deadline, 2% past first contact), 20% long
     overdue and already escalated, 1% due within 24 hours (reminders) and the rest not yet due;
     then the same scan again, with nothing new (the cost of a pass that finds nothing). The query
-    plans of the escalation and reminder queries are printed with EXPLAIN: the question is whether
-    they touch only overdue cases through the index on (status, resolve_due). This part runs in a
-    transaction that is rolled back, so the ledger stays as loaded;
+    plans of the escalation queries (one per deadline) and of the reminder query are printed with
+    EXPLAIN: the question is whether each touches only the cases it is after, through a range of its
+    index bounded on the deadline. This part runs in a transaction that is rolled back, so the ledger
+    stays as loaded;
 (c) the worker's throughput: K trivial tasks enqueued on the database queue (django_tasks_db) and
     run by the db_worker's own loop in batch mode (as `minqing manage db_worker --batch`).
 
@@ -172,39 +173,55 @@ def status_due_index() -> str:
     return next(i.name for i in Case._meta.indexes if list(i.fields) == ["status", "resolve_due"])
 
 
-def plan_verdict(lines: list[str], index: str) -> dict:
-    """What a plan says: whether it uses the (status, resolve_due) index, whether with a bound on
-    resolve_due (so that only cases due in the range are read) or on the status alone (every open
-    case is read and filtered), and whether it scans the whole table."""
+def index_fields(name: str) -> list[str]:
+    from ..ledger.models import Case
+
+    return next(list(i.fields) for i in Case._meta.indexes if i.name == name)
+
+
+def plan_verdict(lines: list[str], index: str, column: str = "resolve_due") -> dict:
+    """What a plan says: whether it uses the index, whether with a bound on the deadline `column`
+    (so that only cases due in the range are read) or on the status alone (every open case is read
+    and filtered), and whether it scans the whole table."""
     text = "\n".join(lines)
     uses = index in text
     if "Index Cond" in text or "Recheck Cond" in text:  # PostgreSQL
-        bound = any("Cond:" in line and "resolve_due" in line for line in lines)
+        bound = any("Cond:" in line and column in line for line in lines)
     else:  # SQLite: "SEARCH ledger_case USING INDEX <index> (status=? AND resolve_due<?)"
-        bound = any(index in line and "resolve_due" in line for line in lines)
+        bound = any(index in line and column in line for line in lines)
     full = any(("SCAN ledger_case" in line and "USING INDEX" not in line) or "Seq Scan on ledger_case" in line
                for line in lines)
     return {"uses_index": uses, "due_range": uses and bound, "full_scan": full,
             "reads": "due range only" if uses and bound else ("all open cases" if uses else "whole table")}
 
 
+PLANNED = {  # query: (the index it should use, the deadline its range is bounded on)
+    "escalation (resolution)": ("case_escalate_resolve_idx", "resolve_due"),
+    "escalation (first contact)": ("case_escalate_contact_idx", "contact_due"),
+    "reminder": (None, "resolve_due"),  # None: the index on (status, resolve_due)
+}
+
+
 def plans(now: dt.datetime) -> dict:
-    """EXPLAIN of the scan's two queries (EXPLAIN ANALYZE on PostgreSQL), with their verdicts."""
+    """EXPLAIN of the scan's queries (EXPLAIN ANALYZE on PostgreSQL), with their verdicts."""
     from django.db import connection
 
     from ..ledger.models import Case
-    from ..workflow.escalation import ACTIVE, REMIND_BEFORE, due_escalations
+    from ..workflow.escalation import ACTIVE, REMIND_BEFORE, late_contact, late_resolve
 
-    index = status_due_index()
     queries = {
-        "escalation": due_escalations(now).values_list("id", flat=True),
-        "reminder": Case.objects.filter(status__in=ACTIVE, replied_at__isnull=True, resolve_due__gte=now,
-                                        resolve_due__lt=now + REMIND_BEFORE),
+        "escalation (resolution)": late_resolve(now).values_list("id", flat=True),
+        "escalation (first contact)": late_contact(now).values_list("id", flat=True),
+        "reminder": Case.objects.order_by().filter(status__in=ACTIVE, replied_at__isnull=True, resolve_due__gte=now,
+                                                   resolve_due__lt=now + REMIND_BEFORE),
     }
     out = {}
     for name, qs in queries.items():
+        index, column = PLANNED[name]
+        index = index or status_due_index()
         lines = (qs.explain() if connection.vendor == "sqlite" else qs.explain(analyze=True)).splitlines()
-        out[name] = {"plan": lines, "index": index, **plan_verdict(lines, index)}
+        out[name] = {"plan": lines, "index": index, "column": column, "fields": index_fields(index),
+                     **plan_verdict(lines, index, column)}
     return out
 
 
@@ -240,7 +257,7 @@ def measure_scan(size: int, now: dt.datetime | None = None, *, keep: bool = Fals
             "reminders": first["reminders"], "rescan": second,
             "escalate_events": CaseEvent.objects.filter(action="escalate").count() - events_before,
             "notifications": Notification.objects.count() - notes_before,
-            "still_due": escalation.due_escalations(now).count(),
+            "still_due": len(escalation.due_ids(now)),
             "levels": dict(Case.objects.values_list("escalation_level").order_by("escalation_level")
                            .annotate(n=Count("id")).values_list("escalation_level", "n")),
         }
@@ -386,10 +403,11 @@ def table_rows(report: dict) -> list[list[str]]:
                          f"< {r['target_s']:.1f} s{pro}", ok, "", ""])
             rows.append([where, "same scan again, nothing new", f"{r['rescan_s']:.2f} s",
                          f"{r['rescan_s'] * 100_000 / r['cases']:.2f} s", "", "", "", ""])
-            for name in ("escalation", "reminder"):
-                p = r["plans"][name]
-                v = plan_verdict(p["plan"], p["index"])
-                rows.append([where, f"{name} query: index (status, resolve_due) bounded on resolve_due",
+            for name, p in r["plans"].items():
+                column = p.get("column", "resolve_due")
+                v = plan_verdict(p["plan"], p["index"], column)
+                fields = ", ".join(p.get("fields") or ["status", "resolve_due"])
+                rows.append([where, f"{name} query: index ({fields}) bounded on {column}",
                              "yes" if v["due_range"] else "no", "", "", f"reads {v['reads']}", "", ""])
         elif r["kind"] == "rates":
             ok = "PASS" if r["passed"] else ("WRONG" if r["differ"] else "FAIL")
@@ -429,7 +447,7 @@ def print_details(report: dict, out=sys.stderr) -> None:
                   f"{r['escalated']:,} ({r['escalate_events']:,} events, {r['notifications']:,} notifications); "
                   f"levels after {r['levels']}; second pass {r['rescan']}", file=out)
             for name, p in r["plans"].items():
-                v = plan_verdict(p["plan"], p["index"])
+                v = plan_verdict(p["plan"], p["index"], p.get("column", "resolve_due"))
                 print(f"{where} EXPLAIN {name} query (index {p['index']}: "
                       f"{'used' if v['uses_index'] else 'NOT used'}; reads {v['reads']}):", file=out)
                 for line in p["plan"]:

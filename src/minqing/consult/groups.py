@@ -1,22 +1,26 @@
 """Opinion groups of a consultation (征求意见), from a sparse vote matrix — a pure function, no Django.
 
 `find_groups(votes)` fits a latent-class model to the votes actually cast: each group g has, for each
-statement s, probabilities θ[g,s] of agree / disagree / pass; a participant belongs to one group and
-casts each of their votes independently from that group's θ. Missing votes are not filled in: they
-simply do not enter the likelihood. The model is fitted by variational Bayes (EM with Dirichlet
-priors centred on each statement's overall vote distribution), with k-means++-style restarts on
-masked agreement rates; k (1..max_groups) is the one with the largest evidence lower bound (ELBO),
-so k = 1 wins when splitting is not supported by the data. See docs/consultations.md.
+statement s, a probability θ[g,s] that a member who agrees or disagrees with s agrees; a participant
+belongs to one group and casts each vote independently from that group's θ. Missing votes are not
+filled in: they simply do not enter the likelihood; passes do not either (they say "no position").
+The model is fitted by variational Bayes (EM with Beta priors centred on each statement's overall
+split) from k-means++-style restarts on masked agreement; k (1..max_groups) is the one with the largest
+evidence lower bound (ELBO), so k = 1 wins when splitting is not supported by the data.
+See docs/consultations.md, "Opinion groups".
 
 Rules: a participant with at least `min_votes` agree/disagree votes is *core* and shapes the model;
 one with 1..min_votes-1 such votes is placed afterwards in their most probable group; one with only
-passes is `unassigned`. Representative statements and consensus are counted over core members only.
+passes is `unassigned` (if nobody reaches min_votes, everyone with an agree/disagree vote is core).
+Representative statements and consensus are counted over core members only. Every participant gets a
+position on the map.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 from scipy import sparse
@@ -25,13 +29,15 @@ from scipy.special import digamma, gammaln, logsumexp
 AGREE, DISAGREE, PASS = 1, -1, 0
 DIRECTIONS = ("agree", "disagree")
 
-PRIOR_STRENGTH = 2.0  # τ: pseudo-votes of each group's θ[g,s], spread as statement s's overall votes
+PRIOR_STRENGTH = 2.0  # pseudo-votes of a group's agree/disagree split on a statement, as its overall split
+NEIGHBOURS = 20  # participants averaged into a seed's centre
 PI_PRIOR = 1.0  # Dirichlet prior of the group sizes
 RESTARTS = 4  # fits per k, the best ELBO is kept
 MAX_ITER = 200
 TOL = 1e-7  # relative ELBO change that ends a fit
 SUBSAMPLE = 2500  # above this many core participants, k is chosen on a sample of them
 CONSENSUS_MIN = 0.6  # every group's smoothed share in the direction must reach this
+CONSENSUS_VOTES = 5  # … and the statement must have at least this many agree/disagree votes
 REP_Z = 1.645  # one-sided 95%: a representative statement's difference must be significant
 REP_MIN_VOTES = 3  # … and the group must have cast at least this many votes on it
 
@@ -85,16 +91,17 @@ class Matrix:
     j: np.ndarray
     c: np.ndarray
 
-    def indicators(self, rows: np.ndarray | None = None) -> sparse.csr_matrix:
-        """n × 3m 0/1 matrix, column c·m + j; restricted (and renumbered) to `rows` if given."""
+    def indicators(self, rows: np.ndarray | None = None, passes: bool = False) -> sparse.csr_matrix:
+        """n × 2m (3m with passes) 0/1 matrix, column c·m + j; restricted (and renumbered) to `rows` if given."""
         n, m = len(self.participants), len(self.statements)
-        i, col = self.i, self.c * m + self.j
+        keep = self.c < (3 if passes else 2)
+        i, col = self.i[keep], (self.c * m + self.j)[keep]
         if rows is not None:
             new = np.full(n, -1, np.int64)
             new[rows] = np.arange(len(rows))
             keep = new[i] >= 0
             i, col, n = new[i[keep]], col[keep], len(rows)
-        return sparse.csr_matrix((np.ones(len(i)), (i, col)), shape=(n, 3 * m))
+        return sparse.csr_matrix((np.ones(len(i)), (i, col)), shape=(n, (3 if passes else 2) * m))
 
 
 def vote_matrix(votes) -> Matrix:
@@ -102,12 +109,12 @@ def vote_matrix(votes) -> Matrix:
     triples = votes if isinstance(votes, list | tuple) else list(votes)
     if not triples:
         return Matrix([], [], *(np.zeros(0, np.int64) for _ in range(3)))
-    ps, ss, vs = zip(*triples, strict=True)
-    pidx: dict = {}
-    sidx: dict = {}
-    i = np.fromiter((pidx.setdefault(p, len(pidx)) for p in ps), np.int64, len(ps))
-    j = np.fromiter((sidx.setdefault(s, len(sidx)) for s in ss), np.int64, len(ss))
-    v = np.asarray(vs)
+    ps, ss = list(map(itemgetter(0), triples)), list(map(itemgetter(1), triples))
+    pidx = {p: n for n, p in enumerate(dict.fromkeys(ps))}  # numbered in order of first appearance
+    sidx = {s: n for n, s in enumerate(dict.fromkeys(ss))}
+    i = np.fromiter(map(pidx.__getitem__, ps), np.int64, len(ps))
+    j = np.fromiter(map(sidx.__getitem__, ss), np.int64, len(ss))
+    v = np.asarray(list(map(itemgetter(2), triples)))
     if v.dtype == object or not np.isin(v, (AGREE, DISAGREE, PASS)).all():
         raise ValueError("a vote must be 1 (agree), -1 (disagree) or 0 (pass)")
     key = i * len(sidx) + j
@@ -123,14 +130,20 @@ class Fit:
     k: int
     elbo: float
     R: np.ndarray  # n × k posterior of group membership
-    A: np.ndarray  # 3 × m × k Dirichlet parameters of θ
+    A: np.ndarray  # 2 × m × k Beta parameters of P(agree), P(disagree) given a cast vote
     B: np.ndarray  # k Dirichlet parameters of π
 
 
 def _prior(X: sparse.csr_matrix, m: int) -> np.ndarray:
-    """3 × m × 1 prior pseudo-counts: τ times each statement's overall (smoothed) vote distribution."""
-    counts = np.asarray(X.sum(axis=0)).reshape(3, m) + 0.5
+    """2 × m × 1 Beta prior of a group's agree/disagree split on each statement: PRIOR_STRENGTH
+    pseudo-votes, split as the statement's overall (smoothed) votes."""
+    counts = np.asarray(X.sum(axis=0)).reshape(2, m) + 0.5
     return (PRIOR_STRENGTH * counts / counts.sum(axis=0))[:, :, None]
+
+
+def _expected_log(A: np.ndarray) -> np.ndarray:
+    """2m × k expected log probabilities of agree, disagree under the Beta parameters A (2 × m × k)."""
+    return (digamma(A) - digamma(A.sum(axis=0))).reshape(-1, A.shape[2])
 
 
 def _vb(X, XT, a0, R, max_iter=MAX_ITER, tol=TOL) -> Fit:
@@ -138,14 +151,14 @@ def _vb(X, XT, a0, R, max_iter=MAX_ITER, tol=TOL) -> Fit:
     m = a0.shape[1]
     n, k = R.shape
     prev = -np.inf
+    prior = a0 + np.zeros((1, 1, k))
     for _ in range(max_iter):
-        A = a0 + (XT @ R).reshape(3, m, k)
+        A = prior + (XT @ R).reshape(2, m, k)
         B = PI_PRIOR + R.sum(axis=0)
-        Elog = digamma(A) - digamma(A.sum(axis=0))
-        L = X @ Elog.reshape(3 * m, k) + (digamma(B) - digamma(B.sum()))
+        L = X @ _expected_log(A) + (digamma(B) - digamma(B.sum()))
         norm = logsumexp(L, axis=1)
         R = np.exp(L - norm[:, None])
-        elbo = norm.sum() - _kl_dirichlet(A, a0 + np.zeros_like(A), axis=0) - _kl_dirichlet(B, np.full(k, PI_PRIOR))
+        elbo = norm.sum() - _kl_dirichlet(A, prior) - _kl_dirichlet(B, np.full(k, PI_PRIOR))
         if elbo - prev <= tol * abs(elbo):
             break
         prev = elbo
@@ -161,23 +174,30 @@ def _kl_dirichlet(a, b, axis=0) -> float:
 
 
 def _seed_responsibilities(S, B, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ on masked agreement: seeds among the most active, each participant to the closest seed.
+    """k-means++ on masked agreement with denoised centres.
 
-    S is the ±1 matrix (passes 0), B = |S|; similarity of i to seed c = Σ agreements − Σ disagreements
-    over the statements both voted on, divided by (that number + 2)."""
+    S is the ±1 matrix (passes 0), B = |S|. A seed is drawn among the more active participants (the
+    next ones with probability ∝ (1 − similarity to the closest centre)²); its centre is the mean vote
+    of its NEIGHBOURS most similar participants (agreement on the statements both voted on, shrunk); a
+    participant's similarity to a centre is their mean agreement with it over their own votes."""
     n = S.shape[0]
     active = np.asarray(B.sum(axis=1)).ravel()
     pool = np.flatnonzero(active >= np.median(active))
-    seeds = [rng.choice(pool)]
+    near = max(3, min(n // (4 * k), NEIGHBOURS))
     sims = np.empty((n, k))
     for g in range(k):
-        if g:
-            d = 1.0 - sims[pool, :g].max(axis=1)
+        if g == 0:
+            c = rng.choice(pool)
+        else:
+            d = np.clip(1.0 - sims[pool, :g].max(axis=1), 0, None)
             w = d * d
-            seeds.append(pool[rng.choice(len(pool), p=w / w.sum())] if w.sum() > 0 else rng.choice(pool))
-        c = seeds[-1]
-        sims[:, g] = (S @ S[c].T).toarray().ravel() / ((B @ B[c].T).toarray().ravel() + 2.0)
-    best = np.argmax(sims + 1e-6 * rng.random((n, k)), axis=1)
+            c = pool[rng.choice(len(pool), p=w / w.sum())] if w.sum() > 0 else rng.choice(pool)
+        row = S[c].toarray().ravel()
+        pair = (S @ row) / (B @ np.abs(row) + 2.0)
+        nb = np.argpartition(-pair, near - 1)[:near]
+        centre = np.asarray(S[nb].sum(axis=0)).ravel() / (np.asarray(B[nb].sum(axis=0)).ravel() + 1.0)
+        sims[:, g] = (S @ centre) / (active + 1.0)
+    best = np.argmax(sims + 1e-9 * rng.random((n, k)), axis=1)
     R = np.full((n, k), 0.02 / max(k - 1, 1))
     R[np.arange(n), best] = 0.98 if k > 1 else 1.0
     return R
@@ -212,18 +232,14 @@ def fit_model(X: sparse.csr_matrix, m: int, max_groups: int, rng: np.random.Gene
     best = max(scores, key=scores.get)
     fit = fits[best]
     if sample is not None:  # one E-step from the sample's θ, then refine on everyone
-        Elog = digamma(fit.A) - digamma(fit.A.sum(axis=0))
-        L = X @ Elog.reshape(3 * m, best) + (digamma(fit.B) - digamma(fit.B.sum()))
-        R = np.exp(L - logsumexp(L, axis=1)[:, None])
+        R = posterior(fit, X)
         fit = _vb(X, X.T.tocsr(), a0, R, max_iter=50, tol=1e-6)
     return fit, scores
 
 
 def posterior(fit: Fit, X: sparse.csr_matrix) -> np.ndarray:
     """Group membership probabilities of (other) participants under a fitted model."""
-    m = fit.A.shape[1]
-    Elog = digamma(fit.A) - digamma(fit.A.sum(axis=0))
-    L = X @ Elog.reshape(3 * m, fit.k) + (digamma(fit.B) - digamma(fit.B.sum()))
+    L = X @ _expected_log(fit.A) + (digamma(fit.B) - digamma(fit.B.sum()))
     return np.exp(L - logsumexp(L, axis=1)[:, None])
 
 
@@ -262,15 +278,23 @@ def representatives(C: np.ndarray, statements: list, top: int) -> list[list[Repr
 
 
 def consensus(C: np.ndarray, nonpass: np.ndarray, statements: list) -> list[Consensus]:
-    """Statements on which every group leans the same way: min over groups of the smoothed share ≥ 0.6."""
+    """Statements on which every group leans the same way: min over groups of the smoothed share ≥ 0.6,
+    with at least CONSENSUS_VOTES agree/disagree votes in all; best (highest minimum share) first."""
     agree, disagree, _ = _shares(C)
     found = []
     for shares, direction in ((agree, "agree"), (disagree, "disagree")):
         low = shares.min(axis=1)
-        for j in np.flatnonzero(low >= CONSENSUS_MIN):
+        for j in np.flatnonzero((low >= CONSENSUS_MIN) & (nonpass >= CONSENSUS_VOTES)):
             found.append((float(low[j]), int(nonpass[j]), j, direction, shares[j]))
     found.sort(key=lambda t: (-t[0], -t[1], t[2]))
     return [Consensus(statements[j], d, [float(x) for x in sh], votes) for _, votes, j, d, sh in found]
+
+
+def _orth(W: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of W's columns (through the small Gram matrix: tall W, cheap)."""
+    w, V = np.linalg.eigh(W.T @ W)
+    keep = w > w.max() * 1e-10 if w.max() > 0 else np.zeros(len(w), bool)
+    return W @ (V[:, keep] / np.sqrt(w[keep])) if keep.any() else W[:, :1] * 0
 
 
 def _positions(mx: Matrix, R: np.ndarray, E: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -287,9 +311,9 @@ def _positions(mx: Matrix, R: np.ndarray, E: np.ndarray, rng: np.random.Generato
     def left(U):  # Yc.T @ U
         return E.T @ (R.T @ U) + D.T @ U - np.outer(mu, U.sum(axis=0))
 
-    Q = np.linalg.qr(right(rng.standard_normal((m, min(m, 12)))))[0]
-    for _ in range(4):
-        Q = np.linalg.qr(right(np.linalg.qr(left(Q))[0]))[0]
+    Q = _orth(right(rng.standard_normal((m, min(m, 8)))))
+    for _ in range(3):
+        Q = _orth(right(_orth(left(Q))))
     u, s, vt = np.linalg.svd(left(Q).T, full_matrices=False)
     coords = (Q @ u[:, :2]) * s[:2]
     flip = np.sign(vt[np.arange(vt[:2].shape[0]), np.abs(vt[:2]).argmax(axis=1)])
@@ -326,10 +350,10 @@ def find_groups(votes, *, max_groups: int = 6, min_votes: int = 3, top: int = 5,
     is_core = np.zeros(n, bool)
     is_core[core] = True
     onehot[np.flatnonzero(is_core), label[is_core]] = 1.0
-    C = (X.T @ onehot).reshape(3, m, len(order))
+    C = (mx.indicators(passes=True).T @ onehot).reshape(3, m, len(order))
     reps = representatives(C, mx.statements, top)
     nonpass_s = np.bincount(mx.j[mx.c < 2], minlength=m)
-    theta = fit.A[:, :, order] / fit.A[:, :, order].sum(axis=0)
+    theta = fit.A[..., order] / fit.A[..., order].sum(axis=0)
     xy = _positions(mx, R[:, order], (theta[0] - theta[1]).T, rng)
     groups = [Group(g, [mx.participants[i] for i in np.flatnonzero(label == g)], reps[g]) for g in range(len(order))]
     return Grouping(

@@ -63,17 +63,21 @@ def heat_index(voices: int, people: int, likes: int, before: int, recent: int, u
 
 
 def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES, title_weight: float = TITLE_WEIGHT,
-            end=None) -> list[Hotspot]:
-    """rows: {number, title, search_text, village, received_at, voices, people_key, likes, urgency, place_words}."""
+            end=None, background: list[tuple[str, str]] = ()) -> list[Hotspot]:
+    """rows: {number, title, search_text, village, received_at, voices, people_key, likes, urgency, place_words}.
+    background: (search_text, title) of other cases, used only to learn how common each word is — a short
+    window that is mostly one surge would otherwise count the surge's own words as common."""
     if len(rows) < 2:
         return []
     # Words in over a fifth of a large window ("A市", "小区") say nothing about the topic; small windows keep all.
-    max_df = 0.2 if len(rows) >= 200 else 1.0
+    max_df = 0.2 if len(rows) + len(background) >= 200 else 1.0
     vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, max_df=max_df)
     titles = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, max_df=max_df)
     try:
-        X = vec.fit_transform([r["search_text"] for r in rows])
-        T = titles.fit_transform([r.get("title", "") for r in rows])
+        vec.fit([r["search_text"] for r in rows] + [b[0] for b in background])
+        titles.fit([r.get("title", "") for r in rows] + [b[1] for b in background])
+        X = vec.transform([r["search_text"] for r in rows])
+        T = titles.transform([r.get("title", "") for r in rows])
     except ValueError:  # nothing but stop words
         return []
     both = normalize(hstack([X, title_weight * T]).tocsr())

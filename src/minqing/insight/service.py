@@ -6,7 +6,8 @@ from ..workflow.stats import period, responsible_in, unit_or_own
 from .hotspots import MAX_CASES, cluster
 
 
-def _rows(qs):
+def case_rows(qs):
+    """Cases as the clustering wants them (hotspots.cluster): text, place, village, people, likes."""
     from django.db.models import OuterRef, Subquery
 
     from ..ledger.models import Voice
@@ -36,7 +37,7 @@ def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int 
     return [{"title": h.title, "heat": h.heat, "voices": h.voices, "people": h.people, "likes": h.likes,
              "keywords": h.keywords, "place": h.place, "cases": h.cases[:200],
              "first": h.first.isoformat(), "last": h.last.isoformat(), "trend": h.trend}
-            for h in cluster(_rows(qs), end=_window_end(until))[:limit]]
+            for h in cluster(case_rows(qs), end=_window_end(until))[:limit]]
 
 
 def _window_end(until: str):

@@ -8,6 +8,17 @@ _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
+def phone_key(phone: str) -> str:
+    """The join key of the people's history: the phone's digits, without a +86 / 0086 prefix
+    ("138-1111 2222", "+86 13811112222" → "13811112222"); "" when too short to mean anyone."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if len(digits) >= 5 else ""
+
+
 def mask_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -33,6 +44,20 @@ def redact_text(text: str, name: str = "", phone: str = "") -> str:
         text = text.replace(name, mask_name(name))
     text = _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), text)
     return _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+
+
+_HOUSE_NUMBER = re.compile(r"\d+(号楼|号院|号|栋|幢|单元|室)")
+ADDRESS_HIDDEN = "（地址已隐去）"
+
+
+def redact_address(text: str, address: str = "", *, house_numbers: bool = True) -> str:
+    """For public pages: hide a case's address wherever it is quoted, and (unless told not to) every house
+    number (18号, 3单元, 502室) — a citizen often writes where they live into the text itself."""
+    text = text or ""
+    address = (address or "").strip()
+    if len(address) >= 4:
+        text = text.replace(address, ADDRESS_HIDDEN)
+    return _HOUSE_NUMBER.sub(lambda m: "*" + m.group(1), text) if house_numbers else text
 
 
 def submitter(voice, *, reveal: bool = False) -> dict:

@@ -18,6 +18,7 @@ from ..org import lexicon
 from ..org.models import Unit
 from ..text.normalise import normalise
 from ..text.segment import search_tokens
+from .masking import phone_key
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PUBLIC_CHANNELS = {Channel.WEB}
@@ -145,7 +146,7 @@ def _create_voice(case, channel, title, text, when, mode, name, phone, recorder,
                 return Voice.objects.create(
                     case=case, channel=channel, title=title, text=text, received_at=when,
                     tracking_code=new_tracking_code(), submitter_mode=mode, submitter_name=name,
-                    submitter_phone=phone, recorded_by=recorder,
+                    submitter_phone=phone, phone_key=phone_key(phone) or None, recorded_by=recorder,
                     submitter_ref=extra.get("submitter_ref", ""), source=extra.get("source", ""),
                     external_id=extra.get("external_id", ""), import_key=extra.get("import_key"),
                     endorsements=extra.get("endorsements", 0), objections=extra.get("objections", 0),

@@ -227,9 +227,14 @@ def do_return(case, user, f):
     case.return_count += 1
     data = {"assigned_unit": {"before": unit.code if unit else None, "after": None}}
     if case.return_count >= 2 and unit is not None and unit.parent_id:
-        case.escalation_level = max(case.escalation_level, 1)
-        case.escalated_to = unit.parent
+        from ..workflow.escalation import announce, for_return
+
+        escalation = for_return(case, unit)
+        case.escalation_level, case.escalated_to = escalation.level, escalation.to
         data["escalated_to"] = {"before": None, "after": unit.parent.code, "why": "多次退单"}
+        # After the return's own event: an `escalate` event and the notice to the leaders above,
+        # written by the same code as the deadline scan's escalations.
+        _then(case, lambda: announce([escalation]))
     return data
 
 
@@ -451,7 +456,14 @@ def perform(user, number: str, action_name: str, fields: dict | None = None) -> 
     case.save()
     note = str(fields.get("note") or fields.get("reason") or fields.get("text") or "").strip()[:MAX_TEXT]
     record(case, action.name, user, before, note, data)
+    for step in case.__dict__.pop("_then", []):  # what the action adds after its event (an escalation)
+        step()
     return case
+
+
+def _then(case: Case, step) -> None:
+    """Run `step` in `perform`, in the same transaction, once the action's own event is written."""
+    case.__dict__.setdefault("_then", []).append(step)
 
 
 def rate_by_tracking_code(code: str, rating: str, comment: str = "", resolved=None) -> Case:

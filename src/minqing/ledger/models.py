@@ -183,8 +183,13 @@ class Case(NoDelete):
         # category, overdue or dates, newest first. Each index carries the scope columns, so deciding
         # whether a case is in a user's scope needs no read of the (wide) case row; case_list_idx
         # carries every list filter in time order, for paging newest first (ledger/paging.py).
+        # The deadline scan (workflow/escalation.py) reads only the cases to raise, one range per
+        # deadline: case_escalate_resolve_idx and case_escalate_contact_idx.
         indexes = [
             models.Index(fields=["status", "resolve_due"]),
+            models.Index(fields=["status", "escalation_level", "resolve_due"], name="case_escalate_resolve_idx"),
+            models.Index(fields=["status", "escalation_level", "first_contact_at", "contact_due"],
+                         name="case_escalate_contact_idx"),
             models.Index(fields=["received_at", "id", "status", "place_path", "assigned_path", "created_by",
                                  "channel", "category_top", "resolve_due", "contact_due", "first_contact_at"],
                          name="case_list_idx"),
@@ -219,6 +224,9 @@ class Voice(NoDelete):
     submitter_mode = models.CharField(max_length=10, choices=SubmitterMode.choices, default=SubmitterMode.ANONYMOUS)
     submitter_name = models.CharField(max_length=60, blank=True)
     submitter_phone = models.CharField(max_length=30, blank=True)
+    # The people's history joins voices by this (intake/citizens.py): the phone's digits, set at intake for
+    # named and protected voices; NULL for anonymous ones, which never join.
+    phone_key = models.CharField(max_length=20, null=True, blank=True, db_index=True, editable=False)
     submitter_ref = models.CharField("来源系统中的用户编号", max_length=60, blank=True)
     source = models.CharField(max_length=40, blank=True)
     external_id = models.CharField(max_length=60, blank=True)

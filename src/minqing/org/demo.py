@@ -40,6 +40,7 @@ DEMO_USERS = [  # username, role, unit, password, what they are
     ("zj_handler", Role.HANDLER, "QS-ZJ", PASSWORD, "县住建局 承办人"),
     ("grid", Role.GRID, "QS-CG-DM-G1", PASSWORD, "东门社区第一网格 网格员"),
 ]
+DEMO_DAYS = 120  # the demo's voices arrive over the last four months
 NAMES = "张伟 王芳 李娜 刘洋 陈静 杨勇 赵敏 黄磊 周杰 吴霞 徐强 孙丽 胡军 朱琳 高峰 林涛".split()
 
 
@@ -98,13 +99,14 @@ def build_cases(now: dt.datetime) -> int:
     for item in items:
         item["_t"] = _parse_time(item.get("at", "")) or dt.datetime(2019, 1, 1)
     items.sort(key=lambda i: i["_t"])
-    n, start = len(items), now - dt.timedelta(days=120)
+    n, start = len(items), now - dt.timedelta(days=DEMO_DAYS)
     hot_places = {g: villages[k * 5 % len(villages)] for k, g in enumerate(sorted({i["group"] for i in items if "group" in i}))}
     for i, item in enumerate(items):
-        at = start + dt.timedelta(days=120 * i / n, hours=rng.randint(0, 8))
+        at = start + dt.timedelta(days=DEMO_DAYS * i / n, hours=rng.randint(0, 8))
         place = rng.choice(villages)
-        if "group" in item:
-            at, place = now - dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)), hot_places[item["group"]]
+        if "group" in item:  # the planted hotspots: the first of them boils over in two days (a surge warning)
+            days = rng.randint(1, 2) if item["group"] == min(hot_places) else rng.randint(1, 20)
+            at, place = now - dt.timedelta(days=days, hours=rng.randint(0, 8)), hot_places[item["group"]]
         mode = rng.choice(["named", "protected", "anonymous", "protected"])
         sub = {"mode": mode}
         if mode != "anonymous":
@@ -187,4 +189,8 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
     from ..consult.demo import load_demo_consultations
 
     load_demo_consultations()
+    from ..insight.warnings import replay
+
+    now = now or clock.now()
+    replay(now - dt.timedelta(days=DEMO_DAYS), now)  # the warnings the worker would have raised
     return True

@@ -1,13 +1,13 @@
 """The public progress board (村务公开, SPEC C14): cases of a unit's area as the public may see them.
 
-Anonymised always: no submitter's name, phone or address, ever; mobile and ID numbers and the
-submitter's own name are masked inside titles and replies too. Cases of sensitive categories and
-cases closed as spam or withdrawn are not shown."""
+Anonymised always: no submitter's name, phone or address, ever; mobile and ID numbers, the submitter's
+own name, the case's address and house numbers (18号, 3单元) are masked inside titles and replies too.
+Cases of sensitive categories and cases closed as spam or withdrawn are not shown."""
 
 from django.db.models import Q
 
 from ..errors import NotFound
-from ..intake.masking import redact_text
+from ..intake.masking import redact_address, redact_text
 from ..ledger.models import Case, Reply, Status
 from ..org.models import Unit
 from ..org.scope import in_subtree
@@ -22,9 +22,13 @@ def unit_or_404(code: str) -> Unit:
     return unit
 
 
+def shown_publicly(qs):
+    """Cases the public may see at all: not of a sensitive category, not closed as spam or withdrawn."""
+    return qs.exclude(category__sensitive=True).exclude(close_reason__in=["spam", "withdrawn"])
+
+
 def public_cases(unit: Unit, category: str = "", place: str = "", limit: int = PAGE):
-    qs = Case.objects.filter(in_subtree("place_path", unit.path) | in_subtree("assigned_path", unit.path))
-    qs = qs.exclude(category__sensitive=True).exclude(close_reason__in=["spam", "withdrawn"])
+    qs = shown_publicly(Case.objects.filter(in_subtree("place_path", unit.path) | in_subtree("assigned_path", unit.path)))
     if category:
         qs = qs.filter(category_top=category)
     if place:
@@ -34,7 +38,7 @@ def public_cases(unit: Unit, category: str = "", place: str = "", limit: int = P
 
 
 def _clean(text: str, case) -> str:
-    out = text
+    out = redact_address(text, case.address)
     for v in case.voices.all():
         out = redact_text(out, v.submitter_name, v.submitter_phone)
     return redact_text(out)

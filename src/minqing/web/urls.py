@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import citizen, consult, docs, field, insight, notices, public, staff, stats
+from .views import board, citizen, consult, docs, field, insight, notices, people, public, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -18,18 +18,22 @@ urlpatterns = [
     path("cases/<str:number>/attach/", staff.case_attach, name="case_attach"),
     path("cases/<str:number>/attachments/<int:attachment_id>/", staff.case_attachment, name="case_attachment"),
     path("cases/<str:number>/contact/", staff.case_contact, name="case_contact"),
+    path("cases/<str:number>/citizen/", people.citizen_flags, name="case_citizen_flags"),
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("cases/<str:number>/suggestion/", staff.case_accept_suggestion, name="case_accept_suggestion"),
     path("import/", staff.ledger_import, name="ledger_import"),
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),
     path("hotspots/", insight.hotspots_page, name="hotspots"),
+    path("warnings/", insight.warnings_page, name="warnings"),
     path("visits/", field.visits_page, name="visits"),
     path("consult/", consult.consult_list, name="consult_list"),
     path("consult/<int:cid>/", consult.participate, name="consult_participate"),
     path("consult/<int:cid>/results/", consult.results_page, name="consult_results"),
     path("consult/<int:cid>/results.<str:fmt>", consult.results_export, name="consult_export"),
     path("consult/<int:cid>/manage/", consult.manage, name="consult_manage"),
+    path("board/notices/", board.notices_page, name="board_notices"),
+    path("board/notices/<int:notice_id>/withdraw/", board.notice_withdraw, name="board_notice_withdraw"),
     path("public/<str:unit_code>/", public.board_page, name="public_board"),
     path("public/<str:unit_code>/feed.atom", public.BoardFeed(), name="public_feed"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),

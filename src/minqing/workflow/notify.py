@@ -7,6 +7,7 @@ settings.MINQING_SMS_BACKEND — the default `OutboxSms` keeps the message in th
 provincial gateway adapter to pick up (gateways differ per province)."""
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -50,9 +51,49 @@ def notify_citizens(case, event: str, event_id: int) -> int:
     return sent
 
 
+CHUNK = 500  # keys per existence check and rows per INSERT in queue_many
+
+
+def queue_many(messages: Iterable[Notification]) -> int:
+    """`queue` for many messages at once (the deadline scan): a message whose key is already in the
+    outbox is skipped, the others are inserted in bulk, in the caller's transaction. A key written by
+    another worker in the meantime is ignored by the INSERT (ON CONFLICT DO NOTHING / INSERT OR
+    IGNORE), so nothing is said twice. Returns how many were new (in such a race, an upper bound)."""
+    now = clock.now()
+    fresh: dict[str, Notification] = {}
+    for n in messages:
+        n.key = n.key[:160]
+        n.created_at = n.created_at or now
+        fresh.setdefault(n.key, n)
+    keys = list(fresh)
+    for i in range(0, len(keys), CHUNK):
+        for key in Notification.objects.filter(key__in=keys[i:i + CHUNK]).values_list("key", flat=True):
+            del fresh[key]
+    Notification.objects.bulk_create(list(fresh.values()), batch_size=CHUNK, ignore_conflicts=True)
+    return len(fresh)
+
+
+def site_notice(key: str, user_id: int, kind: str, text: str, case_id: int | None = None) -> Notification:
+    """One staff member's site notice (站内通知), for queue_many; `key` is per message and user."""
+    return Notification(key=f"{key}:{user_id}", channel=Notification.Channel.SITE, kind=kind, text=text,
+                        case_id=case_id, user_id=user_id)
+
+
+def staff_by_unit(roles, unit_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+    """Ids of the active staff with one of `roles`, per unit (all units, or those of unit_ids): one query."""
+    users = User.objects.filter(role__in=roles, is_active=True, unit__isnull=False)
+    if unit_ids is not None:
+        users = users.filter(unit_id__in=list(unit_ids))
+    out: dict[int, list[int]] = {}
+    for unit_id, user_id in users.order_by("unit_id", "id").values_list("unit_id", "id"):
+        out.setdefault(unit_id, []).append(user_id)
+    return out
+
+
 def notify_unit_staff(unit, roles, kind: str, text: str, key: str, case=None) -> int:
-    users = User.objects.filter(unit=unit, role__in=roles, is_active=True)
-    return sum(queue(f"{key}:{u.id}", Notification.Channel.SITE, kind, text, case=case, user=u) for u in users)
+    """A site notice to each active member of `unit` with one of `roles`, once per key and person."""
+    users = staff_by_unit(roles, [unit.id]).get(unit.id, [])
+    return queue_many(site_notice(key, u, kind, text, case.id if case is not None else None) for u in users)
 
 
 class OutboxSms:

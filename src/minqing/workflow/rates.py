@@ -14,12 +14,16 @@ denominator:
 - reopen_rate 重办率: of the replied cases, the share reopened at least once.
 
 `compute` is pure over plain rows, so the figures are easy to check by hand; `rates_for` runs the
-query for a unit's subtree and a period."""
+query for a unit's subtree and a period and counts row by row in Python; `rates_by_unit` (rankings,
+every unit at once) counts the same in SQL, one aggregate query grouped by the responsible unit, and
+adds the counts up the unit tree."""
 
 import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 
 from .. import clock
 from ..org.models import PATH_WIDTH
@@ -67,6 +71,10 @@ class Tally:
             self.replied += 1
             self.reopened += r["reopen_count"] > 0
 
+    def merge(self, other: "Tally") -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def result(self, weight: float | None = None) -> dict:
         weight = basically_weight() if weight is None else weight
         return {
@@ -95,18 +103,54 @@ def rates_for(qs, now: dt.datetime | None = None) -> dict:
     return compute(qs.values(*FIELDS).iterator(chunk_size=5000), now or clock.now())
 
 
+def counts_by_path(qs, now: dt.datetime) -> dict[str, Tally]:
+    """The Tally counters of `qs` per responsible unit's path (the assigned unit's, else the place's),
+    in one aggregate query: each counter is a COUNT with the condition `Tally.add` applies to a row."""
+    first = Coalesce("first_contact_at", "replied_at")
+    rated = ~Q(rating="")
+    counters = {
+        "n": Count("id"),
+        "contact_den": Count("id", filter=Q(contact_due__isnull=False)
+                             & (Q(first_word_at__isnull=False) | Q(contact_due__lt=now))),
+        "contacted": Count("id", filter=Q(contact_due__isnull=False, first_word_at__isnull=False,
+                                          first_word_at__lte=F("contact_due"))),
+        "due_den": Count("id", filter=Q(resolve_due__isnull=False)
+                         & (Q(replied_at__isnull=False) | Q(resolve_due__lt=now))),
+        "on_time": Count("id", filter=Q(resolve_due__isnull=False, replied_at__isnull=False,
+                                        replied_at__lte=F("resolve_due"))),
+        "rated": Count("id", filter=rated),
+        "resolved": Count("id", filter=rated & (Q(resolved=True) | (Q(resolved__isnull=True)
+                                                                     & ~Q(rating="unsatisfied")))),
+        "satisfied": Count("id", filter=Q(rating="satisfied")),
+        "basically": Count("id", filter=Q(rating="basically_satisfied")),
+        "dispatched": Count("id", filter=Q(assigned_unit__isnull=False) | Q(return_count__gt=0)),
+        "returned": Count("id", filter=Q(return_count__gt=0)),
+        "replied": Count("id", filter=Q(replied_at__isnull=False)),
+        "reopened": Count("id", filter=Q(replied_at__isnull=False, reopen_count__gt=0)),
+    }
+    rows = (qs.order_by().annotate(first_word_at=first).values("assigned_path", "place_path")
+            .annotate(**counters).values_list("assigned_path", "place_path", *counters))
+    out: dict[str, Tally] = {}
+    for assigned, place, *values in rows:
+        tally = out.setdefault(assigned or place, Tally())
+        for name, value in zip(counters, values, strict=True):
+            setattr(tally, name, getattr(tally, name) + value)
+    return out
+
+
 def rates_by_unit(qs, units, now: dt.datetime | None = None) -> dict[int, dict]:
-    """Rates for each of `units` in one pass: a case counts for the unit responsible for it (the
-    assigned unit, else the place) and for every unit above that one."""
+    """Rates for each of `units`: a case counts for the unit responsible for it (the assigned unit,
+    else the place) and for every unit above that one. One aggregate query counts per responsible
+    unit (`counts_by_path`); the counts are then summed up the tree here (a unit's figure is its
+    subtree's), so the result equals `rates_for` over `responsible_in(unit)` for every unit."""
     now = now or clock.now()
     by_path = {u.path: (u.id, Tally()) for u in units}
     width = PATH_WIDTH
-    for r in qs.values(*FIELDS, "assigned_path", "place_path").iterator(chunk_size=5000):
-        path = r["assigned_path"] or r["place_path"]
+    for path, counts in counts_by_path(qs, now).items():
         for end in range(width, len(path) + 1, width):
             hit = by_path.get(path[:end])
             if hit:
-                hit[1].add(r, now)
+                hit[1].merge(counts)
     return {uid: tally.result() for uid, tally in by_path.values()}
 
 

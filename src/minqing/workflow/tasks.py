@@ -13,3 +13,10 @@ def deadline_scan() -> dict:
 @task()
 def deliver_notifications() -> int:
     return notify.deliver_pending()
+
+
+@task()
+def warning_scan() -> dict:
+    from ..insight import warnings
+
+    return warnings.scan()

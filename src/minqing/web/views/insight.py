@@ -17,3 +17,36 @@ def hotspots_page(request):
         error = e
     return render(request, "minqing/insight/hotspots.html", {"items": items, "params": p, "error": error},
                   status=400 if error else 200)
+
+
+@staff_required
+def warnings_page(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from ...insight import warnings as svc
+    from ...insight.models import WarningKind, WarningStatus
+
+    p, error = request.GET, None
+    if request.method == "POST":
+        try:
+            w = svc.get(request.user, int(request.POST.get("warning") or 0))
+            if request.POST.get("what") == "acknowledge":
+                svc.acknowledge(request.user, w)
+                messages.success(request, f"已认领：{w.title}")
+            else:
+                svc.handle(request.user, w, request.POST.get("note"))
+                messages.success(request, f"已登记处置情况：{w.title}")
+        except DomainError as e:
+            error = e
+        else:
+            return redirect(request.get_full_path())
+    status = p.get("status", "open")
+    try:
+        items = list(svc.listing(request.user, status, p.get("kind", ""), p.get("unit", ""))[:200])
+    except DomainError as e:
+        error, items = e, []
+    return render(request, "minqing/insight/warnings.html", {
+        "items": items, "error": error, "status": status, "kind": p.get("kind", ""),
+        "kinds": WarningKind.choices, "statuses": [("open", "未办结"), *WarningStatus.choices],
+    }, status=400 if error else 200)

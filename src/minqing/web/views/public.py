@@ -9,6 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from ...errors import NotFound
 from ...ledger.taxonomy import top_level_names
 from ...publicity.board import board, places_under, unit_or_404
+from ...publicity.notices import board_notices
 
 
 def _unit(code):
@@ -23,6 +24,7 @@ def board_page(request, unit_code):
     category, place = request.GET.get("category", ""), request.GET.get("place", "")
     return render(request, "minqing/public/board.html", {
         "unit": unit, "items": board(unit, category, place), "categories": top_level_names(),
+        "notices": board_notices(unit),
         "places": places_under(unit), "category": category, "place": place,
     })
 
@@ -43,22 +45,31 @@ class BoardFeed(Feed):
         return f"{unit.name}群众诉求办理进展（已隐去诉求人信息）"
 
     def items(self, unit):
+        """Notices and cases in one feed, newest first (a notice by its publication, a case by its receipt)."""
         url = reverse("public_board", args=[unit.code])
-        return [{**item, "url": f"{url}#{item['number']}"} for item in board(unit)]
+        notices = [{**n, "is_notice": True, "url": f"{url}#notice-{n['id']}"} for n in board_notices(unit)]
+        cases = [{**item, "url": f"{url}#{item['number']}"} for item in board(unit)]
+        return sorted(notices + cases, key=self.item_pubdate, reverse=True)
 
     def item_title(self, item):
+        if item.get("is_notice"):
+            return f"【{item['kind_label']}】{item['title']}"
         return f"[{item['status_label']}] {item['title']}"
 
     def item_description(self, item):
+        if item.get("is_notice"):
+            return item["body"]
         return item["reply"] or f"{item['place']} · {item['category']} · {item['status_label']}"
 
     def item_link(self, item):
         return item["url"]
 
     def item_pubdate(self, item):
-        return item["received_at"]
+        return item["published_at"] if item.get("is_notice") else item["received_at"]
 
     def item_updateddate(self, item):
+        if item.get("is_notice"):
+            return item["published_at"]
         return item["replied_at"] or item["received_at"]
 
 

@@ -11,6 +11,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ...errors import DomainError, Invalid, NotFound
+from ...intake.citizens import history as citizen_history
+from ...intake.models import Vulnerable
 from ...intake.services import submit_voice
 from ...ledger import actions
 from ...ledger.attachments import add_attachment, open_attachment
@@ -88,6 +90,7 @@ def case_detail(request, number):
         "similar": similar_for(request.user, case), "may_merge": request.user.role in CENTRE,
         "suggestion": suggest.for_case(case) if case.status in ("accepted", "returned") else None,
         "may_dispatch": any(f["action"].name == "dispatch" for f in forms),
+        "history": citizen_history(request.user, case), "vulnerable": Vulnerable.choices,
     })
 
 

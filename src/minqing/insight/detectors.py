@@ -1,0 +1,166 @@
+"""Early-warning detectors (预警): pure functions over plain rows and counts; each finding explains
+itself in Chinese with the figures that raised it (docs/warnings.md).
+
+- surge (群体性苗头): at least SURGE_VOICES similar voices from SURGE_PEOPLE or more people at one
+  village within SURGE_HOURS — the hotspot clustering (insight/hotspots.py) run on that short window,
+  with word weights learnt from the month before and a lower link (SURGE_LINK): within one village and
+  three days, sharing the unusual words is enough.
+- seasonal (高于往年同期): a category's voices in a township (or the county) over the last 7 days against
+  its baseline — the same 3 weeks of earlier years when there are any, else the previous 8 weeks — when
+  the count is at least SEASONAL_MIN, 1.5 × the baseline and more than 3 Poisson standard deviations above.
+- repeat (重复反映): one person (by verified phone or the source system's user id, never an anonymous
+  voice) with at least REPEAT_CASES cases in REPEAT_DAYS days.
+- rebound (反弹回潮): a new voice at the same village and of the same category, saying the same thing
+  (cosine ≥ REBOUND_SIMILARITY) as a case closed within the last REBOUND_DAYS days.
+"""
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from .hotspots import cluster
+
+SURGE_HOURS, SURGE_VOICES, SURGE_PEOPLE, SURGE_LINK = 72, 5, 3, 0.2
+SEASONAL_MIN, SEASONAL_RATIO, SEASONAL_Z = 8, 1.5, 3.0
+REPEAT_DAYS, REPEAT_CASES = 30, 3
+REBOUND_DAYS, REBOUND_SIMILARITY = 180, 0.45
+
+
+@dataclass
+class Finding:
+    kind: str
+    key: str                # the event's identity: one warning per event
+    place: str              # unit path where it happens
+    title: str
+    explanation: str
+    score: float
+    cases: list[str] = field(default_factory=list)
+    category: str = ""
+    figures: dict = field(default_factory=dict)
+    event_at: dt.datetime | None = None
+
+
+def surges(rows: list[dict], now: dt.datetime, background: list[tuple[str, str]] = ()) -> list[Finding]:
+    """rows: the cases of the last SURGE_HOURS, as for hotspots.cluster (with `village`, `village_name`);
+    background: (search_text, title) of earlier cases, for how common each word usually is."""
+    by_number = {r["number"]: r for r in rows}
+    out = []
+    for h in cluster(rows, link=SURGE_LINK, min_voices=SURGE_VOICES, end=now, background=background):
+        members = [by_number[n] for n in h.cases]
+        villages = {r["village"] for r in members if r["village"]}
+        if len(villages) != 1 or h.people < SURGE_PEOPLE:
+            continue
+        village = villages.pop()
+        name = next(r["village_name"] for r in members if r["village"] == village)
+        hours = max(1, math.ceil((h.last - h.first).total_seconds() / 3600))
+        out.append(Finding(
+            kind="surge", key=f"surge:{village}:{h.cases[0]}", place=village, cases=h.cases, score=h.heat,
+            title=f"{name}：{h.people}人集中反映“{'、'.join(h.keywords[:3]) or h.title}”",
+            explanation=(f"{hours}小时内{name}有{h.people}人（{h.voices}条诉求）反映同一问题，关键词：{'、'.join(h.keywords[:5])}。"
+                         f"同地短时集中反映可能引发群体性事件，建议当日研判、主动上门。"),
+            figures={"voices": h.voices, "people": h.people, "hours": hours, "keywords": h.keywords},
+            event_at=h.last))
+    return out
+
+
+def seasonal(now_counts: dict, prior_years: dict, recent_weeks: dict, names: dict, week: str) -> list[Finding]:
+    """now_counts[(place, category)] = voices in the last 7 days; prior_years[...] = list of counts for the
+    same weeks in earlier years; recent_weeks[...] = counts of the previous 8 weeks; names[place] = its name."""
+    out = []
+    for key, count in now_counts.items():
+        place, category = key
+        prior = prior_years.get(key) or []
+        if prior:
+            base, basis = sum(prior) / len(prior), f"往年同期周均{sum(prior) / len(prior):.1f}件"
+        else:
+            recent = recent_weeks.get(key) or []
+            if len(recent) < 4:
+                continue  # too little history to call anything unusual
+            base, basis = sum(recent) / len(recent), f"此前8周周均{sum(recent) / len(recent):.1f}件"
+        z = (count - base) / math.sqrt(max(base, 1.0))
+        if count < SEASONAL_MIN or count < SEASONAL_RATIO * base or z < SEASONAL_Z:
+            continue
+        rise = f"+{(count / base - 1):.0%}" if base else "新出现"
+        out.append(Finding(
+            kind="seasonal", key=f"seasonal:{place}:{category}:{week}", place=place, category=category,
+            score=round(z, 2), title=f"{names.get(place, place)}“{category}”类诉求明显增多（{rise}）",
+            explanation=f"近7天{names.get(place, place)}“{category}”类诉求{count}件，{basis}（{rise}，超出{z:.1f}个标准差）。",
+            figures={"count": count, "baseline": round(base, 2), "z": round(z, 2),
+                     "basis": "prior_years" if prior else "recent_weeks"}))
+    return out
+
+
+def person_key(raw: str) -> str:
+    """A person's identity in a warning key, without the phone number itself."""
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def repeats(groups: list[dict]) -> list[Finding]:
+    """groups: {person, masked, cases: [(number, received_at, title)], place, place_name} with ≥ REPEAT_CASES."""
+    out = []
+    for g in groups:
+        cases = sorted(g["cases"], key=lambda c: c[1])
+        if len(cases) < REPEAT_CASES:
+            continue
+        days = max(1, (cases[-1][1] - cases[0][1]).days)
+        out.append(Finding(
+            kind="repeat", key=f"repeat:{person_key(g['person'])}:{cases[0][0]}", place=g["place"],
+            score=float(len(cases)), cases=[c[0] for c in cases],
+            title=f"{g['place_name']}群众（{g['masked']}）{days}天内反映{len(cases)}次",
+            explanation=(f"同一人{days}天内反映{len(cases)}次：" + "；".join(f"{c[0]}“{c[2][:20]}”" for c in cases[-5:])
+                         + "。请调阅全部记录，当面了解诉求是否得到解决，防止重复信访。"),
+            figures={"cases": len(cases), "days": days}, event_at=cases[-1][1]))
+    return out
+
+
+def rebounds(new: list[dict], closed: list[dict]) -> list[Finding]:
+    """new / closed: {number, title, search_text, village, village_name, category, received_at | closed_at}.
+    A new case matches a closed one at the same village and category, closed before it came, when their
+    texts are alike. Compared group by group (village × category), so memory stays small."""
+    groups: dict[tuple, tuple[list, list]] = {}
+    for r in new:
+        if r["village"]:
+            groups.setdefault((r["village"], r["category"]), ([], []))[0].append(r)
+    for r in closed:
+        if (r["village"], r["category"]) in groups:
+            groups[(r["village"], r["category"])][1].append(r)
+    pairs = [(a, b) for a, b in groups.values() if b]
+    if not pairs:
+        return []
+    vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True)
+    try:
+        vec.fit([r["search_text"] for a, b in pairs for r in a + b])
+    except ValueError:
+        return []
+    out: dict[str, Finding] = {}
+    for fresh, old in pairs:
+        sim = (normalize(vec.transform([r["search_text"] for r in fresh]))
+               @ normalize(vec.transform([r["search_text"] for r in old])).T).toarray()
+        for i, j in zip(*np.nonzero(sim >= REBOUND_SIMILARITY), strict=True):
+            a, b = fresh[i], old[j]
+            if b["closed_at"] >= a["received_at"]:
+                continue
+            _rebound(out, a, b, float(sim[i, j]))
+    return list(out.values())
+
+
+def _rebound(out: dict, a: dict, b: dict, similarity: float) -> None:
+    f = out.get(b["number"])
+    if f is None:
+        days = (a["received_at"] - b["closed_at"]).days
+        f = out[b["number"]] = Finding(
+            kind="rebound", key=f"rebound:{b['number']}", place=b["village"], category=b["category"],
+            score=round(similarity, 3), cases=[b["number"]],
+            title=f"{b['village_name']}：已办结的“{b['title'][:24]}”又有人反映",
+            explanation=(f"{b['number']}于{b['closed_at']:%Y-%m-%d}办结，{days}天后同一地点又收到相同问题的诉求"
+                         f"（{a['number']}，相似度{similarity:.2f}）。问题可能反弹回潮，建议回查整改效果、查找根源。"),
+            figures={"closed": b["number"], "days": days, "similarity": round(similarity, 3)},
+            event_at=a["received_at"])
+    if a["number"] not in f.cases:
+        f.cases.append(a["number"])
+        f.event_at = max(f.event_at, a["received_at"])

@@ -1,0 +1,242 @@
+"""Early warnings: the scan the worker runs (gather rows, run the detectors, store each event once,
+tell the leaders), and what people do with a warning (acknowledge it as its owner, record how it was
+handled). Scope is the same as for cases: a warning belongs to a place, and a staff member sees the
+warnings of their unit's subtree."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from .. import clock
+from ..errors import Forbidden, IllegalTransition, Invalid, NotFound
+from ..intake.masking import mask_phone
+from ..intake.services import clean_text
+from ..ledger.models import Case, Status, Voice
+from ..org.models import PATH_WIDTH, Level, Role, Unit
+from ..org.scope import in_subtree
+from . import detectors
+from .models import Warning, WarningStatus
+from .service import case_rows
+
+LEADERS = [Role.LEADER, Role.DISPATCHER]
+TOWNSHIP = 2 * PATH_WIDTH
+VILLAGE = 3 * PATH_WIDTH
+MERGE_WINDOW = {"surge": dt.timedelta(days=7), "repeat": dt.timedelta(days=30)}
+
+
+def scan(now: dt.datetime | None = None) -> dict:
+    """Run every detector on the windows ending now; returns how many warnings each raised (new ones)."""
+    now = now or clock.now()
+    found = (detectors.surges(_recent_rows(now), now, _background(now)) + _seasonal(now) + detectors.repeats(_repeat_groups(now))
+             + detectors.rebounds(*_rebound_rows(now)))
+    raised: dict[str, int] = defaultdict(int)
+    for f in found:
+        if store(f, now):
+            raised[f.kind] += 1
+    return {"found": len(found), "raised": dict(raised)}
+
+
+def replay(since: dt.datetime, until: dt.datetime, step: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Scan at each step of a past period, as the worker would have (the demo's history, backfills)."""
+    raised, t = 0, since
+    while t <= until:
+        raised += sum(scan(t)["raised"].values())
+        t += step
+    return raised
+
+
+def _recent_rows(now):
+    qs = Case.objects.filter(received_at__gt=now - dt.timedelta(hours=detectors.SURGE_HOURS), received_at__lte=now)
+    return case_rows(qs.exclude(close_reason__in=["spam", "withdrawn"]))
+
+
+def _background(now, days: int = 30, limit: int = 3000) -> list[tuple[str, str]]:
+    """Earlier cases, to learn how common each word usually is (the most recent `limit` of `days`)."""
+    before = now - dt.timedelta(hours=detectors.SURGE_HOURS)
+    qs = (Case.objects.filter(received_at__gt=before - dt.timedelta(days=days), received_at__lte=before)
+          .order_by("-received_at").values_list("search_text", "title")[:limit])
+    return list(qs)
+
+
+def _township_names() -> dict:
+    return dict(Unit.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP]).values_list("path", "name"))
+
+
+def _counts(lo, hi, by_township: bool) -> dict:
+    qs = Case.objects.filter(received_at__gte=lo, received_at__lt=hi).exclude(category_top="")
+    if by_township:
+        rows = (qs.annotate(place=Substr("place_path", 1, TOWNSHIP)).values("place", "category_top")
+                .annotate(n=Count("id")).order_by())
+        return {(r["place"], r["category_top"]): r["n"] for r in rows if len(r["place"]) == TOWNSHIP}
+    rows = (qs.annotate(place=Substr("place_path", 1, PATH_WIDTH)).values("place", "category_top")
+            .annotate(n=Count("id")).order_by())
+    return {(r["place"], r["category_top"]): r["n"] for r in rows}
+
+
+def _seasonal(now) -> list:
+    week = dt.timedelta(days=7)
+    found = []
+    for by_township in (False, True):
+        current = _counts(now - week, now, by_township)
+        prior: dict = defaultdict(list)
+        for years in (1, 2, 3):
+            mid = now - dt.timedelta(weeks=52 * years)  # the same weekday, the same week of the year
+            span = _counts(mid - 2 * week, mid + week, by_township)  # the same week and its neighbours
+            if not span:
+                continue
+            for key in current:
+                prior[key].append(span.get(key, 0) / 3)
+        recent: dict = defaultdict(list)
+        for k in range(1, 9):
+            counts = _counts(now - (k + 1) * week, now - k * week, by_township)
+            for key in current:
+                recent[key].append(counts.get(key, 0))
+        found += detectors.seasonal(current, prior, recent, _township_names(), f"{now:%G-W%V}")
+    return found
+
+
+def _repeat_groups(now) -> list[dict]:
+    since = now - dt.timedelta(days=detectors.REPEAT_DAYS)
+    voices = (Voice.objects.filter(case__received_at__gt=since, case__received_at__lte=now)
+              .exclude(submitter_mode="anonymous"))
+    people = defaultdict(dict)
+    for phone, ref, number, at, title, path, name in voices.values_list(
+            "submitter_phone", "submitter_ref", "case__number", "case__received_at", "case__title",
+            "case__place_path", "case__unit__name"):
+        person = ("tel:" + "".join(ch for ch in phone if ch.isdigit())) if phone else (f"ref:{ref}" if ref else "")
+        if person not in ("", "tel:"):
+            people[person][number] = (number, at, title, path, name, phone)
+    groups = []
+    for person, cases in people.items():
+        if len(cases) >= detectors.REPEAT_CASES:
+            last = max(cases.values(), key=lambda c: c[1])
+            groups.append({"person": person, "masked": mask_phone(last[5]) if last[5] else "用户" + person[4:8] + "…",
+                           "cases": [c[:3] for c in cases.values()], "place": last[3][:VILLAGE], "place_name": last[4]})
+    return groups
+
+
+def _rebound_rows(now):
+    fields = ("number", "title", "search_text", "place_path", "category_top", "unit__name", "unit__level",
+              "unit__parent__name", "received_at", "closed_at")
+
+    def rows(qs):
+        out = []
+        for r in qs.values(*fields):
+            grid = r["unit__level"] == Level.GRID
+            out.append({**r, "village": r["place_path"][:VILLAGE] if len(r["place_path"]) >= VILLAGE else "",
+                        "village_name": r["unit__parent__name"] if grid else r["unit__name"],
+                        "category": r["category_top"]})
+        return out
+
+    new = rows(Case.objects.filter(received_at__gt=now - dt.timedelta(days=7), received_at__lte=now)
+               .exclude(category_top=""))
+    villages = {r["village"] for r in new if r["village"]}
+    if not villages:
+        return new, []
+    place = Q()
+    for v in villages:
+        place |= in_subtree("place_path", v)
+    closed = rows(Case.objects.filter(place, status=Status.CLOSED, closed_at__gt=now - dt.timedelta(days=detectors.REBOUND_DAYS),
+                                      closed_at__lte=now).exclude(close_reason__in=["spam", "withdrawn", "merged"])
+                  .order_by("-closed_at")[:20000])
+    return new, closed
+
+
+@transaction.atomic
+def store(f: detectors.Finding, now) -> bool:
+    """Save a finding as a warning once; a finding about an event already warned of updates it instead
+    (more cases, fresher figures) and says nothing new. Returns True for a new warning."""
+    from ..workflow.notify import notify_unit_staff
+
+    unit = Unit.objects.filter(path=f.place).first()
+    if unit is None:
+        return False
+    w = Warning.objects.select_for_update().filter(key=f.key).first()
+    if w is None and f.kind in MERGE_WINDOW:  # the same surge / person seen again under a later first case
+        w = (Warning.objects.select_for_update().filter(kind=f.kind, unit_path=unit.path,
+                                                        raised_at__gte=now - MERGE_WINDOW[f.kind],
+                                                        cases__number__in=f.cases).order_by("-raised_at").first())
+    cases = list(Case.objects.filter(number__in=f.cases))
+    fields = {"title": f.title[:200], "explanation": f.explanation, "score": f.score, "figures": f.figures,
+              "category": f.category, "event_at": f.event_at or now, "updated_at": now}
+    if w is not None:
+        for k, v in fields.items():
+            setattr(w, k, v)
+        w.save()
+        w.cases.add(*cases)
+        return False
+    w = Warning.objects.create(kind=f.kind, key=f.key[:200], unit=unit, unit_path=unit.path, raised_at=now, **fields)
+    w.cases.add(*cases)
+    for target in _responsible(unit):
+        notify_unit_staff(target, LEADERS, "warning", f"【预警】{w.title}", f"warning:{w.id}:{target.id}")
+    return True
+
+
+def _responsible(unit: Unit) -> list[Unit]:
+    """Who is told: the township of the place (it acts first) and the county (it watches)."""
+    chain = [u for u in Unit.objects.filter(path__in=[unit.path[:TOWNSHIP], unit.path[:PATH_WIDTH]])]
+    return chain or [unit]
+
+
+def visible_to(user):
+    if user.role == Role.ADMIN and user.unit_id is None:
+        return Warning.objects.select_related("unit", "owner")
+    if not getattr(user, "is_staff_member", False):
+        return Warning.objects.none()
+    return Warning.objects.select_related("unit", "owner").filter(in_subtree("unit_path", user.unit.path))
+
+
+def listing(user, status: str = "", kind: str = "", unit: str = ""):
+    qs = visible_to(user)
+    if status == "open":
+        qs = qs.exclude(status=WarningStatus.HANDLED)
+    elif status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if unit:
+        u = Unit.objects.filter(code=unit).first()
+        if u is None:
+            raise Invalid(f"单位“{unit}”不存在", field="unit")
+        qs = qs.filter(in_subtree("unit_path", u.path))
+    return qs
+
+
+def get(user, pk) -> Warning:
+    w = visible_to(user).filter(pk=pk).first()
+    if w is None:
+        raise NotFound("预警不存在或不在您的范围内")
+    return w
+
+
+def acknowledge(user, w: Warning) -> Warning:
+    if user.role not in (Role.LEADER, Role.DISPATCHER, Role.ADMIN, Role.GRID):
+        raise Forbidden("只有领导、派单员或网格员可以认领预警")
+    if w.status != WarningStatus.NEW:
+        raise IllegalTransition(f"该预警{w.get_status_display()}，不能再认领")
+    w.status, w.owner, w.updated_at = WarningStatus.ACKNOWLEDGED, user, clock.now()
+    w.save(update_fields=["status", "owner", "updated_at"])
+    return w
+
+
+def handle(user, w: Warning, note: str) -> Warning:
+    if w.status == WarningStatus.HANDLED:
+        raise IllegalTransition("该预警已处置")
+    if w.owner_id not in (None, user.id) and user.role not in (Role.LEADER, Role.ADMIN):
+        raise Forbidden("该预警已由他人认领，只有认领人或领导可以登记处置情况")
+    w.note = clean_text(note, "处置情况", "note", required=True)
+    w.status, w.owner, w.updated_at = WarningStatus.HANDLED, w.owner or user, clock.now()
+    w.save(update_fields=["status", "owner", "note", "updated_at"])
+    return w
+
+
+def as_dict(w: Warning) -> dict:
+    return {"id": w.id, "kind": w.kind, "kind_label": w.get_kind_display(), "title": w.title,
+            "explanation": w.explanation, "unit": w.unit.code, "unit_name": w.unit.name, "category": w.category,
+            "score": w.score, "status": w.status, "status_label": w.get_status_display(),
+            "owner": w.owner.label() if w.owner_id else None, "note": w.note,
+            "raised_at": w.raised_at.isoformat(), "event_at": w.event_at.isoformat(), "figures": w.figures,
+            "cases": list(w.cases.order_by("received_at").values_list("number", flat=True)[:200])}

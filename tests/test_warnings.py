@@ -1,0 +1,133 @@
+"""Early warnings: each detector on a small planted example, once per event, in scope, and the
+new → acknowledged → handled life of a warning through the API and the page."""
+
+import datetime as dt
+
+from minqing import clock
+from minqing.insight import detectors, warnings
+from minqing.insight.models import Warning
+from minqing.ledger.models import Case, Status
+from minqing.workflow.models import Notification
+
+DUST = ["甲村搅拌站粉尘太大，晾的衣服全是灰", "甲村搅拌站每天粉尘漫天，呼吸困难", "搅拌站粉尘污染甲村，请尽快处理",
+        "甲村旁边搅拌站粉尘和噪音扰民", "甲村搅拌站粉尘严重影响孩子健康", "搅拌站的粉尘把甲村的菜地都盖住了"]
+NOW = dt.datetime(2026, 10, 20, 10, 0, tzinfo=dt.UTC)
+USUAL = ["村口路灯坏了晚上看不清", "低保申请材料怎么准备", "孩子上学报名需要什么证明", "自来水水压太低", "道路坑洼需要修补",
+         "医保报销比例是多少", "垃圾清运不及时有异味", "邻居装修噪音扰民", "公交车班次太少等车太久", "养老金什么时候发放"]
+
+
+def at(moment, make_case, unit, text, **kw):
+    with clock.frozen_at(moment):
+        return make_case(unit, text, **kw)
+
+
+def person(i):
+    return {"mode": "named", "name": f"村民{i}", "phone": f"1390000{i:04d}"}
+
+
+def usual_weeks(make_case):
+    """The village's ordinary voices of the weeks before: what words are common here."""
+    for i, text in enumerate(USUAL):
+        at(NOW - dt.timedelta(days=5 + i), make_case, "VA" if i % 2 else "VB", text)
+
+
+def test_a_surge_of_similar_voices_at_one_village_is_warned_once(make_case, county):
+    usual_weeks(make_case)
+    for i, text in enumerate(DUST):
+        at(NOW - dt.timedelta(hours=40 - 6 * i), make_case, "VA", text, submitter=person(i))
+    at(NOW - dt.timedelta(hours=5), make_case, "VB", "乙村自来水发黄")
+    result = warnings.scan(NOW)
+    assert result["raised"] == {"surge": 1}
+    w = Warning.objects.get()
+    assert w.kind == "surge" and w.unit.code == "VA" and w.cases.count() == 6
+    assert "6人" in w.title and "粉尘" in w.title + w.explanation
+    told = set(Notification.objects.filter(kind="warning").values_list("user__username", flat=True))
+    assert told == {"leader", "disp", "t_leader", "t_disp"}
+    # another voice of the same surge: merged into it, nobody told twice
+    at(NOW + dt.timedelta(hours=1), make_case, "VA", "甲村搅拌站粉尘还是很大", submitter=person(9))
+    assert warnings.scan(NOW + dt.timedelta(hours=2))["raised"] == {}
+    assert Warning.objects.count() == 1 and Warning.objects.get().cases.count() == 7
+    assert Notification.objects.filter(kind="warning").count() == 4
+
+
+def test_scattered_or_single_person_voices_raise_no_surge(make_case, county):
+    for i, text in enumerate(DUST[:3]):  # only 3 voices
+        at(NOW - dt.timedelta(hours=10 + i), make_case, "VA", text, submitter=person(i))
+    for i, text in enumerate(DUST[3:]):  # one person, however many times, is not a crowd
+        at(NOW - dt.timedelta(hours=20 + i), make_case, "VB", text.replace("甲村", "乙村"), submitter=person(50))
+    assert "surge" not in warnings.scan(NOW)["raised"]
+
+
+def test_the_same_person_again_and_again_is_warned_without_their_phone(make_case, county):
+    for k in range(3):
+        at(NOW - dt.timedelta(days=20 - 8 * k), make_case, "VB", f"第{k + 1}次反映：宅基地纠纷一直没有解决",
+           submitter={"mode": "protected", "name": "李四", "phone": "13812345678"})
+    at(NOW - dt.timedelta(days=3), make_case, "VB", "另一件事", submitter=person(7))
+    result = warnings.scan(NOW)
+    assert result["raised"] == {"repeat": 1}
+    w = Warning.objects.get(kind="repeat")
+    assert w.cases.count() == 3 and "3次" in w.title
+    text = w.title + w.explanation + str(w.figures) + w.key
+    assert "13812345678" not in text and "李四" not in text and "138****5678" in w.title
+
+
+def test_a_closed_problem_coming_back_at_the_same_place_is_a_rebound(make_case, county):
+    old = at(NOW - dt.timedelta(days=60), make_case, "VA", "甲村东头排水沟堵塞，下雨就积水进院子")
+    Case.objects.filter(pk=old.pk).update(status=Status.CLOSED, closed_at=NOW - dt.timedelta(days=40),
+                                          category_top="城乡建设")
+    elsewhere = at(NOW - dt.timedelta(days=2), make_case, "VB", "乙村东头排水沟堵塞，下雨就积水进院子")
+    again = at(NOW - dt.timedelta(days=1), make_case, "VA", "甲村东头的排水沟又堵塞了，下雨积水进院子")
+    Case.objects.filter(pk__in=[elsewhere.pk, again.pk]).update(category_top="城乡建设")
+    assert warnings.scan(NOW)["raised"] == {"rebound": 1}
+    w = Warning.objects.get(kind="rebound")
+    assert set(w.cases.values_list("number", flat=True)) == {old.number, again.number}
+    assert w.figures["days"] == 39 and w.unit.code == "VA"
+
+
+def test_seasonal_rise_against_earlier_years_and_recent_weeks():
+    names = {"P": "一镇"}
+    found = detectors.seasonal({("P", "教育文体"): 40, ("P", "城乡建设"): 12}, {("P", "教育文体"): [12, 15]},
+                               {("P", "城乡建设"): [10, 11, 9, 12, 10, 11, 10, 12]}, names, "2026-W36")
+    assert [f.category for f in found] == ["教育文体"]
+    f = found[0]
+    assert f.figures["baseline"] == 13.5 and f.figures["basis"] == "prior_years" and "+196%" in f.title
+    # no earlier years, a jump against the recent weeks; too little history says nothing
+    assert detectors.seasonal({("P", "x"): 30}, {}, {("P", "x"): [5] * 8}, names, "w")[0].figures["basis"] == "recent_weeks"
+    assert detectors.seasonal({("P", "x"): 30}, {}, {("P", "x"): [5, 5]}, names, "w") == []
+    assert detectors.seasonal({("P", "x"): 6}, {("P", "x"): [1]}, {}, names, "w") == []  # too few to matter
+
+
+def test_seasonal_scan_reads_the_same_weeks_of_last_year(make_case, county):
+    for i in range(3):
+        at(NOW - dt.timedelta(weeks=52, days=i), make_case, "VA", f"孩子入学报名问题{i}")
+    for i in range(12):
+        at(NOW - dt.timedelta(days=1, hours=i), make_case, "VA", f"孩子入学报名难，学位不够{i}")
+    Case.objects.update(category_top="教育文体")
+    found = warnings._seasonal(NOW)
+    assert {(f.place, f.category) for f in found} >= {(county["disp"].unit.path, "教育文体")}
+
+
+def test_warnings_in_scope_and_their_life_through_api_and_page(make_case, county, api, client):
+    usual_weeks(make_case)
+    for i, text in enumerate(DUST):
+        at(NOW - dt.timedelta(hours=30 - i), make_case, "VA", text, submitter=person(i))
+    warnings.scan(NOW)
+    w = Warning.objects.get()
+    assert [x["id"] for x in api("t_leader")("GET", "/api/warnings")[1]] == [w.id]
+    assert api("hb")("GET", "/api/warnings")[1] == []  # 乙村 does not see 甲村's warning
+    assert api("hb")("POST", f"/api/warnings/{w.id}/acknowledge")[0] == 404
+    assert api("ha")("POST", f"/api/warnings/{w.id}/acknowledge")[0] == 403  # a handler does not own warnings
+    status, body = api("t_leader")("POST", f"/api/warnings/{w.id}/acknowledge")
+    assert status == 200 and body["status"] == "acknowledged" and body["owner"]
+    assert api("t_leader")("POST", f"/api/warnings/{w.id}/acknowledge")[0] == 409
+    status, err = api("t_leader")("POST", f"/api/warnings/{w.id}/handle", {"note": " "})
+    assert status == 400 and err["error"]["field"] == "note"
+    assert api("t_leader")("GET", "/api/warnings?status=open")[1][0]["status"] == "acknowledged"
+    client.force_login(county["t_leader"])
+    page = client.get("/warnings/").content.decode()
+    assert w.title in page and "登记处置情况" in page
+    r = client.post("/warnings/", {"warning": w.id, "what": "handle", "note": "已上门协调，搅拌站加装喷淋降尘"})
+    assert r.status_code == 302
+    assert api("t_leader")("GET", "/api/warnings?status=open")[1] == []
+    assert api("t_leader")("GET", "/api/warnings?status=handled")[1][0]["note"].startswith("已上门")
+    assert client.get("/docs/warnings").status_code == 200
