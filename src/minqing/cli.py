@@ -11,6 +11,7 @@
     minqing text evaluate --train FILE.xlsx --test FILE.xlsx | text train
     minqing consult import FOLDER --unit CODE [--title T]   a Pol.is open-data export as a consultation
     minqing insight scan         run the early-warning detectors now (the worker does it hourly)
+    minqing insight rebuild      recompute the stored hotspots of the county and every township
     minqing manage ...           any Django management command
 """
 
@@ -259,6 +260,11 @@ def cmd_insight(args):
     migrate()
     from .insight import warnings
 
+    if args.insight_cmd == "rebuild":
+        from .insight.dashboard import refresh_hotspots
+
+        print(f"hotspots recomputed for {refresh_hotspots()} areas")
+        return
     result = warnings.scan()
     print(f"warnings: {result['found']} events found, new: {result['raised'] or 'none'}")
 
@@ -282,6 +288,7 @@ def parser():
     sub.add_parser("demo").set_defaults(fn=cmd_demo)
     insight = sub.add_parser("insight").add_subparsers(dest="insight_cmd", required=True)
     insight.add_parser("scan", help="run the early-warning detectors now").set_defaults(fn=cmd_insight)
+    insight.add_parser("rebuild", help="recompute the stored hotspots of every area now").set_defaults(fn=cmd_insight)
     consult = sub.add_parser("consult").add_subparsers(dest="consult_cmd", required=True)
     ci = consult.add_parser("import", help="import a Pol.is open-data export (folder with comments.csv, votes.csv)")
     ci.add_argument("folder")

@@ -36,3 +36,11 @@ def get_hotspots(request, unit: str = "", since: str = "", until: str = ""):
     from ..insight.service import hotspots
 
     return hotspots(request.auth, unit, since, until)
+
+
+@api.get("/stats/dashboard", response=dict[str, Any], tags=["stats"],
+         summary="领导驾驶舱：件数、三率、按日/渠道/类别/下级单位分布、预警、热点；每个数字附下钻链接")
+def get_dashboard(request, unit: str = "", days: str = "30", until: str = ""):
+    from ..insight.dashboard import dashboard
+
+    return dashboard(request.auth, unit, days, until)

@@ -4,6 +4,7 @@ from typing import Any
 
 from ninja import Schema, Status
 
+from ..field import plans
 from ..field.services import coverage, record_visit
 from .cases import SubmitterIn
 from .main import api
@@ -38,3 +39,36 @@ def post_visit(request, payload: VisitIn):
          summary="走访覆盖：村/网格总数与已走访数、干部总数与已下访人数、诉求数（默认本月）")
 def get_coverage(request, unit: str = "", since: str = "", until: str = ""):
     return coverage(request.auth, unit, since, until)
+
+
+class PlanIn(Schema):
+    unit: str
+    cadre: str | int | None = None
+    starts: str | None = None
+    ends: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+@api.get("/visits/plans/suggestions", response=list[dict[str, Any]], tags=["field"],
+         summary="走访建议：热点、预警、未办结诉求多、近30天未走访的村，按轻重排序，每条说明原因（领导、派单员）")
+def get_plan_suggestions(request, unit: str = "", since: str = "", until: str = "", limit: int = 20):
+    return plans.suggest_plans(request.auth, since, until, unit, limit=max(1, min(limit, 100)))
+
+
+@api.post("/visits/plans", response={201: dict[str, Any]}, tags=["field"],
+          summary="制定走访计划（本人；领导、派单员可安排本辖区干部）")
+def post_plan(request, payload: PlanIn):
+    plan = plans.create_plan(request.auth, payload.dict())
+    return Status(201, {"id": plan.id, **plans.plan_view(plan)})
+
+
+@api.get("/visits/plans", response=list[dict[str, Any]], tags=["field"],
+         summary="走访计划：本人的，以及（领导、派单员）本辖区的；status=planned|done|cancelled，mine=1 只看本人")
+def get_plans(request, status: str = "", mine: bool = False):
+    return [plans.plan_view(p) for p in plans.list_plans(request.auth, status, mine)[:300]]
+
+
+@api.post("/visits/plans/{plan_id}/cancel", response=dict[str, Any], tags=["field"], summary="取消走访计划")
+def post_cancel_plan(request, plan_id: int):
+    return plans.plan_view(plans.cancel_plan(request.auth, plan_id))

@@ -1,9 +1,15 @@
 from django.contrib import admin
 
-from .models import Visit
+from .models import Visit, VisitPlan
 
 
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
     list_display = ("visited_at", "unit", "visitor", "households")
     list_filter = ("visited_at",)
+
+
+@admin.register(VisitPlan)
+class VisitPlanAdmin(admin.ModelAdmin):
+    list_display = ("unit", "cadre", "starts", "ends", "reason", "status")
+    list_filter = ("status", "reason")

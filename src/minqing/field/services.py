@@ -44,6 +44,9 @@ def record_visit(user, data: dict) -> Visit:
             raise Invalid("每条诉求应为对象", field=f"voices.{i}")
         voice = submit_voice({**v, "channel": "visit", "unit": v.get("unit") or unit.code}, user)
         visit.cases.add(voice.case)
+    from .plans import fulfil
+
+    fulfil(visit)  # a visit at a planned place marks the cadre's plan done
     return visit
 
 

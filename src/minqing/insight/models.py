@@ -47,3 +47,20 @@ class Warning(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class HotspotRun(models.Model):
+    """Hotspots of one unit's area over a window, as the worker computed them (hourly; `minqing insight
+    rebuild` recomputes all). Kept, so a hotspot's heat can be followed from run to run."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="hotspot_runs")
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    since = models.DateTimeField()
+    until = models.DateTimeField()
+    cases = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    items = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["unit", "computed_at"], name="hotspot_run_unit_time")]

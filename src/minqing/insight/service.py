@@ -34,10 +34,14 @@ def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int 
     qs = period(cases_visible_to(user), since, until)
     if base is not None:
         qs = qs.filter(responsible_in(base) | _placed_in(base))
+    return hotspots_of(qs, _window_end(until), limit)
+
+
+def hotspots_of(qs, end, limit: int = 20) -> list[dict]:
     return [{"title": h.title, "heat": h.heat, "voices": h.voices, "people": h.people, "likes": h.likes,
              "keywords": h.keywords, "place": h.place, "cases": h.cases[:200],
              "first": h.first.isoformat(), "last": h.last.isoformat(), "trend": h.trend}
-            for h in cluster(case_rows(qs), end=_window_end(until))[:limit]]
+            for h in cluster(case_rows(qs), end=end)[:limit]]
 
 
 def _window_end(until: str):

@@ -193,4 +193,7 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
 
     now = now or clock.now()
     replay(now - dt.timedelta(days=DEMO_DAYS), now)  # the warnings the worker would have raised
+    from ..insight.dashboard import refresh_hotspots
+
+    refresh_hotspots(now)
     return True

@@ -251,7 +251,9 @@ def progress_due(now: dt.datetime) -> int:
 
     from ..ledger.models import Track
 
+    # values() before annotate(): grouped by these columns only, not by every column of the case.
     waiting = list(Case.objects.order_by().filter(track=Track.CONDITIONAL, status__in=ACTIVE + [Status.WAITING])
+                   .values("id", "number", "title", "unit_id", "assigned_unit_id")
                    .annotate(last_word=Max("replies__at")).filter(last_word__lt=now - PROGRESS_EVERY)
                    .values_list("id", "number", "title", "last_word", "unit_id", "assigned_unit_id"))
     handlers = staff_by_unit(HANDLERS, {a or u for *_, u, a in waiting})

@@ -20,3 +20,10 @@ def warning_scan() -> dict:
     from ..insight import warnings
 
     return warnings.scan()
+
+
+@task()
+def hotspot_refresh() -> int:
+    from ..insight.dashboard import refresh_hotspots
+
+    return refresh_hotspots()

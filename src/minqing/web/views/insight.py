@@ -50,3 +50,22 @@ def warnings_page(request):
         "items": items, "error": error, "status": status, "kind": p.get("kind", ""),
         "kinds": WarningKind.choices, "statuses": [("open", "未办结"), *WarningStatus.choices],
     }, status=400 if error else 200)
+
+
+@staff_required
+def dashboard_page(request):
+    from ...insight.dashboard import PERIODS, children, dashboard
+    from ...workflow.stats import unit_or_own
+
+    p, error, data = request.GET, None, None
+    try:
+        data = dashboard(request.user, p.get("unit", ""), p.get("days", "30"), p.get("until", ""))
+        base = unit_or_own(request.user, p.get("unit", ""))
+    except DomainError as e:
+        error, base = e, None
+    chart = {k: data[k] for k in ("by_day", "by_channel", "by_category", "by_place")} if data else {}
+    return render(request, "minqing/insight/dashboard.html", {
+        "d": data, "error": error, "chart": chart, "periods": list(PERIODS), "days": p.get("days", "30"),
+        "up": base.parent if base and base.parent_id and base.parent.path.startswith(
+            request.user.unit.path if request.user.unit_id else "") else None,
+    }, status=400 if error else 200)

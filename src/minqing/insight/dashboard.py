@@ -1,0 +1,144 @@
+"""The leaders' dashboard: every figure is a count over the same filtered case list that `/cases/`
+shows (`ledger.queries.apply_filters` on `cases_visible_to(user)`), so each number links to exactly the
+cases behind it. Hotspots come from the worker's last run for the area (`refresh_hotspots`)."""
+
+import datetime as dt
+import time
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .. import clock
+from ..errors import Invalid
+from ..ledger.models import Case, Channel
+from ..ledger.permissions import cases_visible_to
+from ..ledger.queries import OPEN, apply_filters, overdue_q
+from ..org.models import Level, Unit
+from ..org.scope import in_subtree
+from ..workflow.rates import rates_for
+from ..workflow.stats import unit_or_own
+from .models import HotspotRun, WarningKind
+
+PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+HOTSPOT_DAYS = 30
+MAX_PLACES = 40
+
+
+def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
+    if str(days) not in PERIODS:
+        raise Invalid("统计时段应为 7、30、90 或 365 天", field="days")
+    base = unit_or_own(user, unit)
+    try:
+        end = dt.date.fromisoformat(until) if until else timezone.localdate(clock.now())
+    except ValueError:
+        raise Invalid("截止日期格式应为 YYYY-MM-DD", field="until") from None
+    start = end - dt.timedelta(days=PERIODS[str(days)] - 1)
+    params = {"unit": base.code if base else "", "since": start.isoformat(), "until": end.isoformat()}
+    qs = apply_filters(cases_visible_to(user), params)
+
+    def link(**extra) -> str:
+        return "/cases/?" + urlencode({k: v for k, v in {**params, **extra}.items() if v})
+
+    totals = qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)),
+                          overdue=Count("id", filter=overdue_q()), closed=Count("id", filter=Q(status="closed")))
+    channels = dict(Channel.choices)
+    return {
+        "unit": base.code if base else None, "unit_name": base.name if base else "全部",
+        "since": params["since"], "until": params["until"], "days": int(days),
+        "totals": {k: {"value": v, "link": link(**_drill(k))} for k, v in totals.items()},
+        "rates": rates_for(qs),
+        "by_day": _by_day(qs, start, end, link),
+        "by_channel": [{"key": r["channel"], "name": str(channels.get(r["channel"], r["channel"])), "value": r["n"],
+                        "link": link(channel=r["channel"])}
+                       for r in qs.values("channel").annotate(n=Count("id")).order_by("-n")],
+        "by_category": [{"name": r["category_top"] or "未分类", "value": r["n"],
+                         "link": link(category=r["category_top"]) if r["category_top"] else None}
+                        for r in qs.values("category_top").annotate(n=Count("id")).order_by("-n")[:15]],
+        "by_place": _by_place(qs, base, link),
+        "warnings": _warnings(user, base),
+        "hotspots": latest_hotspots(user, base),
+    }
+
+
+def _drill(key: str) -> dict:
+    return {"total": {}, "open": {"status": "open"}, "overdue": {"overdue": "1"}, "closed": {"status": "closed"}}[key]
+
+
+def _by_day(qs, start, end, link) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    counts = {r["day"]: r["n"] for r in qs.annotate(day=TruncDate("received_at", tzinfo=tz)).values("day")
+              .annotate(n=Count("id")).order_by()}
+    days = [(start + dt.timedelta(days=i)) for i in range((end - start).days + 1)]
+    return [{"day": d.isoformat(), "value": counts.get(d, 0), "link": link(since=d.isoformat(), until=d.isoformat())}
+            for d in days]
+
+
+def children(base: Unit | None):
+    qs = Unit.objects.filter(active=True)
+    if base is None:
+        return qs.filter(parent__isnull=True)
+    return qs.filter(parent=base).exclude(level=Level.GRID) if base.level != Level.VILLAGE else qs.filter(parent=base)
+
+
+def _by_place(qs, base, link) -> list[dict]:
+    """Each unit one level down: its cases (placed or assigned in its subtree), open and overdue."""
+    out = []
+    units = sorted(children(base)[:MAX_PLACES], key=lambda u: (u.level == Level.DEPARTMENT, u.path))
+    for u in units:
+        area = in_subtree("place_path", u.path) | in_subtree("assigned_path", u.path)
+        agg = qs.filter(area).aggregate(n=Count("id"), open=Count("id", filter=Q(status__in=OPEN)),
+                                        overdue=Count("id", filter=overdue_q()))
+        out.append({"code": u.code, "name": u.name, "level": u.level, "value": agg["n"], "open": agg["open"],
+                    "overdue": agg["overdue"], "overdue_share": round(agg["overdue"] / agg["n"], 3) if agg["n"] else 0,
+                    "link": link(unit=u.code)})
+    return out
+
+
+def _warnings(user, base) -> dict:
+    from .warnings import listing
+
+    open_ = listing(user, "open", unit=base.code if base else "")
+    kinds = dict(WarningKind.choices)
+    by_kind = {r["kind"]: r["n"] for r in open_.values("kind").annotate(n=Count("id")).order_by()}
+    return {"open": sum(by_kind.values()),
+            "by_kind": [{"kind": k, "name": kinds[k], "value": by_kind.get(k, 0)} for k in kinds],
+            "latest": [{"id": w.id, "title": w.title, "kind": kinds[w.kind], "raised_at": w.raised_at.isoformat()}
+                       for w in open_[:6]]}
+
+
+def latest_hotspots(user, base, limit: int = 8) -> dict:
+    """The worker's last run for the area (or the nearest area above it), keeping hotspots with a case
+    the user may see."""
+    paths = [base.path[:i] for i in range(len(base.path), 0, -6)] if base else []
+    run = None
+    for path in paths or [None]:
+        q = HotspotRun.objects.filter(unit__path=path) if path else HotspotRun.objects.filter(unit__parent__isnull=True)
+        run = q.order_by("-computed_at").first()
+        if run:
+            break
+    if run is None:
+        return {"computed_at": None, "items": []}
+    numbers = {n for h in run.items for n in h["cases"][:50]}
+    seen = set(cases_visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
+    items = [h for h in run.items if seen & set(h["cases"][:50])][:limit]
+    return {"computed_at": run.computed_at.isoformat(), "unit": run.unit.name, "items": items}
+
+
+def refresh_hotspots(now: dt.datetime | None = None, days: int = HOTSPOT_DAYS) -> int:
+    """The worker's hourly job: hotspots of the last `days` for the county and each township, stored."""
+    from ..workflow.stats import responsible_in
+    from .service import _placed_in, hotspots_of
+
+    now = now or clock.now()
+    since = now - dt.timedelta(days=days)
+    units = Unit.objects.filter(Q(parent__isnull=True) | Q(level=Level.TOWNSHIP), active=True)
+    for u in units:
+        t0 = time.perf_counter()
+        qs = Case.objects.filter(received_at__gte=since, received_at__lt=now).filter(
+            responsible_in(u) | _placed_in(u)).exclude(close_reason__in=["spam", "withdrawn"])
+        items = hotspots_of(qs, now)
+        HotspotRun.objects.create(unit=u, computed_at=now, since=since, until=now, cases=qs.count(),
+                                  seconds=round(time.perf_counter() - t0, 3), items=items)
+    return len(units)
