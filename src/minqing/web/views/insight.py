@@ -54,7 +54,7 @@ def warnings_page(request):
 
 @staff_required
 def dashboard_page(request):
-    from ...insight.dashboard import PERIODS, children, dashboard
+    from ...insight.dashboard import PERIODS, dashboard
     from ...workflow.stats import unit_or_own
 
     p, error, data = request.GET, None, None
