@@ -168,8 +168,13 @@ def _cadres_for(unit: Unit, cadres: list[User]) -> list[dict]:
     """Cadres of the place first (its grids' included), then those of the units above it."""
     inside = [c for c in cadres if c.unit.path.startswith(unit.path)]
     above = [c for c in cadres if unit.path.startswith(c.unit.path) and c not in inside]
-    return [{"id": c.id, "username": c.username, "label": f"{c.label()}（{c.unit.name}·{c.get_role_display()}）"}
-            for c in inside + above]
+    return [{"id": c.id, "username": c.username, "label": _cadre_label(c)} for c in inside + above]
+
+
+def _cadre_label(c: User) -> str:
+    name = c.label()
+    where = c.get_role_display() if c.unit.name in name else f"{c.unit.name}·{c.get_role_display()}"
+    return f"{name}（{where}）"
 
 
 def _day(value, field: str, label: str, default: dt.date) -> dt.date:

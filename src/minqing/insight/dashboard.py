@@ -35,8 +35,14 @@ def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
     except ValueError:
         raise Invalid("截止日期格式应为 YYYY-MM-DD", field="until") from None
     start = end - dt.timedelta(days=PERIODS[str(days)] - 1)
+    return {**figures(user, base, start, end), "days": int(days), "hotspots": latest_hotspots(user, base)}
+
+
+def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
+    """The counts of an area over [start, end] (local days). `user` None: the system's view (all cases),
+    for reports the worker writes."""
     params = {"unit": base.code if base else "", "since": start.isoformat(), "until": end.isoformat()}
-    qs = apply_filters(cases_visible_to(user), params)
+    qs = apply_filters(cases_visible_to(user) if user is not None else Case.objects.all(), params)
 
     def link(**extra) -> str:
         return "/cases/?" + urlencode({k: v for k, v in {**params, **extra}.items() if v})
@@ -46,7 +52,7 @@ def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
     channels = dict(Channel.choices)
     return {
         "unit": base.code if base else None, "unit_name": base.name if base else "全部",
-        "since": params["since"], "until": params["until"], "days": int(days),
+        "since": params["since"], "until": params["until"],
         "totals": {k: {"value": v, "link": link(**_drill(k))} for k, v in totals.items()},
         "rates": rates_for(qs),
         "by_day": _by_day(qs, start, end, link),
@@ -58,7 +64,6 @@ def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
                         for r in qs.values("category_top").annotate(n=Count("id")).order_by("-n")[:15]],
         "by_place": _by_place(qs, base, link),
         "warnings": _warnings(user, base),
-        "hotspots": latest_hotspots(user, base),
     }
 
 
@@ -97,9 +102,14 @@ def _by_place(qs, base, link) -> list[dict]:
 
 
 def _warnings(user, base) -> dict:
+    from .models import Warning
     from .warnings import listing
 
-    open_ = listing(user, "open", unit=base.code if base else "")
+    if user is None:
+        open_ = Warning.objects.exclude(status="handled")
+        open_ = open_.filter(in_subtree("unit_path", base.path)) if base else open_
+    else:
+        open_ = listing(user, "open", unit=base.code if base else "")
     kinds = dict(WarningKind.choices)
     by_kind = {r["kind"]: r["n"] for r in open_.values("kind").annotate(n=Count("id")).order_by()}
     return {"open": sum(by_kind.values()),

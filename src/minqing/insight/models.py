@@ -64,3 +64,27 @@ class HotspotRun(models.Model):
     class Meta:
         ordering = ["-computed_at", "-id"]
         indexes = [models.Index(fields=["unit", "computed_at"], name="hotspot_run_unit_time")]
+
+
+class MonthlyProblem(models.Model):
+    """每月一题: one of the month's top recurring problems in an area, ranked for systemic treatment;
+    a leader can adopt it as a rectification item (整改项) with a timetable."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="monthly_problems")
+    month = models.DateField("月份")  # the first day of the month
+    rank = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=60)  # the first case of the cluster: stable across recomputations
+    title = models.CharField(max_length=200)
+    keywords = models.JSONField(default=list)
+    cases = models.JSONField(default=list)
+    voices = models.PositiveIntegerField(default=0)
+    earlier = models.PositiveIntegerField("此前6个月同类诉求", default=0)
+    score = models.FloatField(default=0)
+    explanation = models.TextField(blank=True)
+    rectification = models.ForeignKey("ledger.Rectification", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="monthly_problems")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["month", "rank"]
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "key"], name="monthly_problem_once")]

@@ -189,6 +189,9 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
     from ..consult.demo import load_demo_consultations
 
     load_demo_consultations()
+    from ..publicity.demo import load_demo_notices
+
+    load_demo_notices()
     from ..insight.warnings import replay
 
     now = now or clock.now()

@@ -10,7 +10,8 @@ from django.db import transaction
 from .. import clock
 from .models import SchedulerTick
 
-JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600}  # seconds between runs
+JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
+        "monthly_report": 6 * 3600}  # seconds between runs
 
 
 def claim(name: str, every: int, now: dt.datetime) -> bool:

@@ -27,3 +27,10 @@ def hotspot_refresh() -> int:
     from ..insight.dashboard import refresh_hotspots
 
     return refresh_hotspots()
+
+
+@task()
+def monthly_report() -> list[str]:
+    from ..insight.monthly import write_last_month
+
+    return write_last_month()

@@ -69,3 +69,46 @@ def dashboard_page(request):
         "up": base.parent if base and base.parent_id and base.parent.path.startswith(
             request.user.unit.path if request.user.unit_id else "") else None,
     }, status=400 if error else 200)
+
+
+@staff_required
+def monthly_page(request, fmt: str = ""):
+    from django.contrib import messages
+    from django.http import Http404, HttpResponse
+    from django.shortcuts import redirect
+
+    from ...insight import monthly
+    from ...workflow.stats import unit_or_own
+
+    p, error, data = request.GET, None, None
+    if request.method == "POST":
+        try:
+            item = monthly.adopt(request.user, int(request.POST.get("problem") or 0), request.POST)
+        except (DomainError, ValueError) as e:
+            messages.error(request, getattr(e, "message", "参数有误"))
+        else:
+            messages.success(request, f"已立为整改项：{item.title}（{item.leader.label()}负责，{item.due}前完成）")
+        return redirect(request.get_full_path())
+    try:
+        base = unit_or_own(request.user, p.get("unit", ""))
+        if p.get("refresh") and base is not None:
+            start, end = monthly.month_bounds(p.get("month", ""))
+            monthly.compute_problems(base, start, end)
+        data = monthly.report(request.user, base, p.get("month", ""))
+    except DomainError as e:
+        error = e
+    if fmt and data:
+        if fmt not in ("pdf", "xlsx"):
+            raise Http404
+        try:
+            body = monthly.pdf(data) if fmt == "pdf" else monthly.excel(data)
+        except DomainError as e:
+            return render(request, "minqing/error.html", {"title": "无法生成报告", "message": e.message}, status=e.status)
+        ctype = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(body, content_type=ctype)
+        response["Content-Disposition"] = f'attachment; filename="report-{data["figures"]["unit"] or "all"}-{data["month"]}.{fmt}"'
+        return response
+    return render(request, "minqing/insight/monthly.html", {
+        "r": data, "f": data["figures"] if data else None, "error": error, "params": p,
+        "may_adopt": request.user.role in ("leader", "admin"),
+    }, status=400 if error else 200)
