@@ -64,7 +64,7 @@ def test_report_page_and_exports(october, county, client):
         page = client.get("/reports/monthly/?month=2026-10").content.decode()
         assert "每月一题" in page and "2026-10" in page
         problem = MonthlyProblem.objects.order_by("rank").first()
-        r = client.post(f"/reports/monthly/?month=2026-10", {"problem": problem.id, "due": "2027-01-31", "leader": "leader"})
+        r = client.post("/reports/monthly/?month=2026-10", {"problem": problem.id, "due": "2027-01-31", "leader": "leader"})
         assert r.status_code == 302 and Rectification.objects.count() == 1
         xlsx = client.get("/reports/monthly.xlsx?month=2026-10")
         assert xlsx.status_code == 200
