@@ -44,3 +44,12 @@ def get_dashboard(request, unit: str = "", days: str = "30", until: str = ""):
     from ..insight.dashboard import dashboard
 
     return dashboard(request.auth, unit, days, until)
+
+
+@api.get("/foresight", response=list[dict[str, Any]], tags=["stats"],
+         summary="未诉先办：下级单位 × 类别未来4周的预计诉求量（含往年季节规律）与提前应对建议，上升的在前")
+def get_foresight(request, unit: str = "", rising: bool = False):
+    from ..insight.foresight import outlook_for
+
+    rows = outlook_for(request.auth, unit)
+    return [r for r in rows if r["rising"]] if rising else rows

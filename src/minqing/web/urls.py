@@ -27,6 +27,7 @@ urlpatterns = [
     path("hotspots/", insight.hotspots_page, name="hotspots"),
     path("warnings/", insight.warnings_page, name="warnings"),
     path("dashboard/", insight.dashboard_page, name="dashboard"),
+    path("foresight/", insight.foresight_page, name="foresight"),
     path("reports/monthly/", insight.monthly_page, name="monthly"),
     path("reports/monthly.<str:fmt>", insight.monthly_page, name="monthly_export"),
     path("visits/", field.visits_page, name="visits"),

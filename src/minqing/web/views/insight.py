@@ -112,3 +112,17 @@ def monthly_page(request, fmt: str = ""):
         "r": data, "f": data["figures"] if data else None, "error": error, "params": p,
         "may_adopt": request.user.role in ("leader", "admin"),
     }, status=400 if error else 200)
+
+
+@staff_required
+def foresight_page(request):
+    from ...insight.foresight import HORIZON, outlook_for
+
+    error, rows = None, []
+    try:
+        rows = outlook_for(request.user, request.GET.get("unit", ""))
+    except DomainError as e:
+        error = e
+    return render(request, "minqing/insight/foresight.html", {
+        "rows": rows[:60], "rising": [r for r in rows if r["rising"]], "error": error, "horizon": HORIZON,
+    }, status=400 if error else 200)
