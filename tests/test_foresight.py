@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from minqing import clock
-from minqing.insight.foresight import forecast, naive, outlook
+from minqing.insight.foresight import forecast, naive, outlook, seasonal_forecast
 from minqing.ledger.models import Case
 
 NOW = dt.datetime(2026, 8, 19, 10, 0, tzinfo=dt.UTC)  # a Wednesday before the autumn term
@@ -38,6 +38,12 @@ def test_back_test_the_seasonal_forecast_beats_the_naive_on_a_seasonal_series():
         for name, f in (("seasonal", forecast), ("naive", naive)):
             errors[name] += sum(abs(a - b) for a, b in zip(f(series[:cut]), actual, strict=True))
     assert errors["seasonal"] < 0.5 * errors["naive"]
+
+
+def test_a_series_without_a_season_worth_repeating_falls_back_to_the_level():
+    series = [5.0] * 52 + [20.0] * 30  # the volume jumped this year; last year had bursts that did not recur
+    series[20:23] = series[31:34] = [40.0] * 3
+    assert seasonal_forecast(series)[1] > 30 and forecast(series) == naive(series) == [20.0] * 4
 
 
 def test_outlook_suggests_acting_before_the_enrolment_surge(make_case, county, api, client):

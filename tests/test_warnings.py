@@ -84,27 +84,34 @@ def test_a_closed_problem_coming_back_at_the_same_place_is_a_rebound(make_case, 
     assert w.figures["days"] == 39 and w.unit.code == "VA"
 
 
-def test_seasonal_rise_against_earlier_years_and_recent_weeks():
+def test_seasonal_rise_against_this_years_level_carried_through_last_years_season():
     names = {"P": "一镇"}
-    found = detectors.seasonal({("P", "教育文体"): 40, ("P", "城乡建设"): 12}, {("P", "教育文体"): [12, 15]},
-                               {("P", "城乡建设"): [10, 11, 9, 12, 10, 11, 10, 12]}, names, "2026-W36")
+    recent = {("P", "教育文体"): [6] * 8, ("P", "城乡建设"): [10, 11, 9, 12, 10, 11, 10, 12]}
+    found = detectors.seasonal({("P", "教育文体"): 40, ("P", "城乡建设"): 12}, {("P", "教育文体"): [(12, 6)]},
+                               recent, names, "2026-W36")
     assert [f.category for f in found] == ["教育文体"]
-    f = found[0]
-    assert f.figures["baseline"] == 13.5 and f.figures["basis"] == "prior_years" and "+196%" in f.title
-    # no earlier years, a jump against the recent weeks; too little history says nothing
+    f = found[0]  # 6 a week, and last year this week ran (12 + 2) / (6 + 2) = 1.75 × the weeks before
+    assert f.figures["baseline"] == 10.5 and f.figures["basis"] == "prior_years" and "+281%" in f.title
+    # the season explains it: last year rose just as much, so 18 is expected and 20 is no warning
+    assert detectors.seasonal({("P", "x"): 20}, {("P", "x"): [(30, 10)]}, {("P", "x"): [6] * 8}, names, "w") == []
+    # the whole ledger grew: last year's counts were small, this year's level is the measure
+    assert detectors.seasonal({("P", "x"): 22}, {("P", "x"): [(5, 5)]}, {("P", "x"): [20] * 8}, names, "w") == []
+    # no earlier years: against the recent weeks; nothing to compare with says nothing
     assert detectors.seasonal({("P", "x"): 30}, {}, {("P", "x"): [5] * 8}, names, "w")[0].figures["basis"] == "recent_weeks"
-    assert detectors.seasonal({("P", "x"): 30}, {}, {("P", "x"): [5, 5]}, names, "w") == []
-    assert detectors.seasonal({("P", "x"): 6}, {("P", "x"): [1]}, {}, names, "w") == []  # too few to matter
+    assert detectors.seasonal({("P", "x"): 30}, {}, {("P", "x"): [0] * 8}, names, "w") == []
+    assert detectors.seasonal({("P", "x"): 6}, {("P", "x"): [(1, 1)]}, {("P", "x"): [1] * 8}, names, "w") == []
 
 
 def test_seasonal_scan_reads_the_same_weeks_of_last_year(make_case, county):
-    for i in range(3):
-        at(NOW - dt.timedelta(weeks=52, days=i), make_case, "VA", f"孩子入学报名问题{i}")
+    for w in range(1, 11):  # one a week, last year and this year
+        at(NOW - dt.timedelta(weeks=52 + w, days=1), make_case, "VA", f"孩子上学的问题{w}")
+        at(NOW - dt.timedelta(weeks=w, days=1), make_case, "VB", f"学校的问题{w}")
     for i in range(12):
         at(NOW - dt.timedelta(days=1, hours=i), make_case, "VA", f"孩子入学报名难，学位不够{i}")
     Case.objects.update(category_top="教育文体")
-    found = warnings._seasonal(NOW)
-    assert {(f.place, f.category) for f in found} >= {(county["disp"].unit.path, "教育文体")}
+    found = {(f.place, f.category): f for f in warnings._seasonal(NOW)}
+    f = found[(county["disp"].unit.path, "教育文体")]
+    assert f.figures["basis"] == "prior_years" and f.figures["count"] == 12
 
 
 def test_warnings_in_scope_and_their_life_through_api_and_page(make_case, county, api, client):

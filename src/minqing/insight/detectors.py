@@ -6,12 +6,14 @@ itself in Chinese with the figures that raised it (docs/warnings.md).
   with word weights learnt from the month before and a lower link (SURGE_LINK): within one village and
   three days, sharing the unusual words is enough.
 - seasonal (高于往年同期): a category's voices in a township (or the county) over the last 7 days against
-  its baseline — the same 3 weeks of earlier years when there are any, else the previous 8 weeks — when
-  the count is at least SEASONAL_MIN, 1.5 × the baseline and more than 3 Poisson standard deviations above.
+  its baseline — the level of the previous 8 weeks carried through the change earlier years showed at
+  this time of year (the same 3 weeks against the 8 before them) — when the count is at least
+  SEASONAL_MIN, 1.5 × the baseline and more than 3 Poisson standard deviations above.
 - repeat (重复反映): one person (by verified phone or the source system's user id, never an anonymous
   voice) with at least REPEAT_CASES cases in REPEAT_DAYS days.
 - rebound (反弹回潮): a new voice at the same village and of the same category, saying the same thing
-  (cosine ≥ REBOUND_SIMILARITY) as a case closed within the last REBOUND_DAYS days.
+  (cosine ≥ REBOUND_SIMILARITY) as a case closed within the last REBOUND_DAYS days, at least REBOUND_GAP
+  after it was closed.
 """
 
 import datetime as dt
@@ -26,9 +28,9 @@ from sklearn.preprocessing import normalize
 from .hotspots import cluster
 
 SURGE_HOURS, SURGE_VOICES, SURGE_PEOPLE, SURGE_LINK = 72, 5, 3, 0.2
-SEASONAL_MIN, SEASONAL_RATIO, SEASONAL_Z = 8, 1.5, 3.0
+SEASONAL_MIN, SEASONAL_RATIO, SEASONAL_Z, SMOOTH = 8, 1.5, 3.0, 2.0
 REPEAT_DAYS, REPEAT_CASES = 30, 3
-REBOUND_DAYS, REBOUND_SIMILARITY = 180, 0.45
+REBOUND_DAYS, REBOUND_SIMILARITY, REBOUND_GAP = 180, 0.5, dt.timedelta(days=3)
 
 
 @dataclass
@@ -69,29 +71,32 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple[str, str]]
 
 
 def seasonal(now_counts: dict, prior_years: dict, recent_weeks: dict, names: dict, week: str) -> list[Finding]:
-    """now_counts[(place, category)] = voices in the last 7 days; prior_years[...] = list of counts for the
-    same weeks in earlier years; recent_weeks[...] = counts of the previous 8 weeks; names[place] = its name."""
+    """now_counts[(place, category)] = voices in the last 7 days; recent_weeks[...] = counts of the 8 weeks
+    before; prior_years[...] = for each earlier year with data, (weekly mean of the same 3 weeks then,
+    weekly mean of the 8 weeks before them). The baseline is this year's level carried through last
+    years' season (as insight/foresight.py forecasts): growth of the whole ledger is not a warning."""
     out = []
     for key, count in now_counts.items():
         place, category = key
+        recent = recent_weeks.get(key) or []
+        level = sum(recent) / len(recent) if recent else 0.0
         prior = prior_years.get(key) or []
-        if prior:
-            base, basis = sum(prior) / len(prior), f"往年同期周均{sum(prior) / len(prior):.1f}件"
-        else:
-            recent = recent_weeks.get(key) or []
-            if len(recent) < 4:
-                continue  # too little history to call anything unusual
-            base, basis = sum(recent) / len(recent), f"此前8周周均{sum(recent) / len(recent):.1f}件"
+        if not prior and not any(recent):
+            continue  # nothing to compare with
+        ratio = sum((same + SMOOTH) / (before + SMOOTH) for same, before in prior) / len(prior) if prior else 1.0
+        base = level * ratio
+        basis = (f"按近8周周均{level:.1f}件和往年同期的季节变化（×{ratio:.2f}），预计{base:.1f}件" if prior
+                 else f"近8周周均{level:.1f}件")
         z = (count - base) / math.sqrt(max(base, 1.0))
         if count < SEASONAL_MIN or count < SEASONAL_RATIO * base or z < SEASONAL_Z:
             continue
-        rise = f"+{(count / base - 1):.0%}" if base else "新出现"
+        rise = f"+{(count / base - 1):.0%}" if base >= 0.5 else "新出现"
         out.append(Finding(
             kind="seasonal", key=f"seasonal:{place}:{category}:{week}", place=place, category=category,
             score=round(z, 2), title=f"{names.get(place, place)}“{category}”类诉求明显增多（{rise}）",
             explanation=f"近7天{names.get(place, place)}“{category}”类诉求{count}件，{basis}（{rise}，超出{z:.1f}个标准差）。",
-            figures={"count": count, "baseline": round(base, 2), "z": round(z, 2),
-                     "basis": "prior_years" if prior else "recent_weeks"}))
+            figures={"count": count, "baseline": round(base, 2), "level": round(level, 2), "season": round(ratio, 3),
+                     "z": round(z, 2), "basis": "prior_years" if prior else "recent_weeks"}))
     return out
 
 
@@ -143,8 +148,8 @@ def rebounds(new: list[dict], closed: list[dict]) -> list[Finding]:
                @ normalize(vec.transform([r["search_text"] for r in old])).T).toarray()
         for i, j in zip(*np.nonzero(sim >= REBOUND_SIMILARITY), strict=True):
             a, b = fresh[i], old[j]
-            if b["closed_at"] >= a["received_at"]:
-                continue
+            if b["closed_at"] + REBOUND_GAP > a["received_at"]:
+                continue  # right after closing it is dissatisfaction with the answer, not a rebound
             _rebound(out, a, b, float(sim[i, j]))
     return list(out.values())
 

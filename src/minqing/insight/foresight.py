@@ -10,10 +10,13 @@ Forecast (pure, over a weekly series, oldest first; docs/foresight.md):
 where S is the mean of the 3 weeks centred on the same week k years before (the season then) and B the
 mean of the 8 weeks before that week (the level then); c = 2 keeps tiny counts from swinging the
 ratio. Without a year of history the forecast is the level (the naive forecast, also the back-test's
-baseline). The autumn school-enrolment surge is the model case: last year's August rose from its
+baseline). Each series chooses for itself: where, over its own last 13 weeks, the seasonal forecast was
+worse than the naive one by more than half a Poisson standard deviation (√(level + 1)) per forecast week
+on average — a volume that jumped, years that differ — the naive forecast is used. The autumn school-enrolment surge is the model case: last year's August rose from its
 July level, so this year's is expected to rise the same way from this July's level."""
 
 import datetime as dt
+import math
 from collections import defaultdict
 
 from django.db.models import Count
@@ -25,7 +28,7 @@ from ..ledger.models import Case
 from ..org.models import Level, Unit
 from ..org.scope import in_subtree
 
-SEASON, LEVEL_WEEKS, SMOOTH = 52, 8, 2.0
+SEASON, LEVEL_WEEKS, SMOOTH, CHECK_WEEKS = 52, 8, 2.0, 13
 HORIZON = 4
 RISE, MIN_EXPECTED = 1.3, 8
 ADVICE = {
@@ -48,7 +51,26 @@ def naive(series: list[float], horizon: int = HORIZON) -> list[float]:
 
 
 def forecast(series: list[float], horizon: int = HORIZON) -> list[float]:
-    """Expected counts of the next `horizon` weeks after a weekly series (oldest first)."""
+    """Expected counts of the next `horizon` weeks after a weekly series (oldest first): the seasonal
+    forecast, unless over the last CHECK_WEEKS weeks of this very series it did clearly worse than the
+    naive one (a place whose volume jumped or whose years differ has no season worth repeating)."""
+    t = len(series)
+    seasonal = seasonal_forecast(series, horizon)
+    if t < SEASON + LEVEL_WEEKS + CHECK_WEEKS + horizon:
+        return seasonal
+    err = {"seasonal": 0.0, "naive": 0.0}
+    for cut in range(t - CHECK_WEEKS - horizon + 1, t - horizon + 1):
+        actual = series[cut:cut + horizon]
+        err["seasonal"] += sum(abs(p - a) for p, a in zip(seasonal_forecast(series[:cut], horizon), actual, strict=True))
+        err["naive"] += sum(abs(p - a) for p, a in zip(naive(series[:cut], horizon), actual, strict=True))
+    # worse by more than half a Poisson standard deviation per forecast week: not noise, no season
+    level = naive(series, 1)[0]
+    worse = (err["seasonal"] - err["naive"]) / (CHECK_WEEKS * horizon) > 0.5 * math.sqrt(level + 1)
+    return naive(series, horizon) if worse else seasonal
+
+
+def seasonal_forecast(series: list[float], horizon: int = HORIZON) -> list[float]:
+    """This year's level carried through the change earlier years showed at this time of year."""
     t = len(series)
     base = naive(series, horizon)
     ratios = defaultdict(list)

@@ -83,12 +83,13 @@ def _seasonal(now) -> list:
         current = _counts(now - week, now, by_township)
         prior: dict = defaultdict(list)
         for years in (1, 2, 3):
-            mid = now - dt.timedelta(weeks=52 * years)  # the same weekday, the same week of the year
-            span = _counts(mid - 2 * week, mid + week, by_township)  # the same week and its neighbours
-            if not span:
+            then = now - dt.timedelta(weeks=52 * years)  # the same weekday, the same week of the year
+            span = _counts(then - 2 * week, then + week, by_township)  # the same week and its neighbours
+            before = _counts(then - 10 * week, then - 2 * week, by_township)  # the 8 weeks before them
+            if not span or not before:
                 continue
             for key in current:
-                prior[key].append(span.get(key, 0) / 3)
+                prior[key].append((span.get(key, 0) / 3, before.get(key, 0) / 8))
         recent: dict = defaultdict(list)
         for k in range(1, 9):
             counts = _counts(now - (k + 1) * week, now - k * week, by_township)
