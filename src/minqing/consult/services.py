@@ -18,6 +18,7 @@ from ..intake.masking import redact_text
 from ..intake.services import clean_text
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
+from ..org.services import unit_to_act_for
 from .models import Consultation, Participant, Statement, StatementStatus, Vote, VoteSource
 
 MANAGERS = {Role.DISPATCHER, Role.LEADER, Role.ADMIN}
@@ -101,11 +102,7 @@ def _when(value, field: str, label: str) -> dt.datetime | None:
 def create(user, data: dict) -> Consultation:
     if getattr(user, "role", None) not in MANAGERS:
         raise Forbidden("只有受理派单员、领导或管理员可以发起征求意见")
-    unit = Unit.objects.filter(code=str(data.get("unit") or ""), active=True).first()
-    if unit is None:
-        raise Invalid(f"单位“{data.get('unit') or ''}”不存在", field="unit", code="unknown_unit")
-    if user.unit_id and not unit.path.startswith(user.unit.path):
-        raise Forbidden(f"{unit.name}不在您的范围内，不能以它的名义发起征求意见")
+    unit = unit_to_act_for(user, data.get("unit"), "发起征求意见")
     title = clean_text(data.get("title"), "议题", "title", required=True, limit=100)
     text = clean_text(data.get("text"), "方案说明", "text", required=True)
     now = clock.now()

@@ -1,7 +1,7 @@
 """Visit plans (走访计划, SPEC C13): go where the voices are loudest, and where nobody has been lately.
 
 `suggest_plans` ranks the villages of a leader's or dispatcher's area, each with its reasons in Chinese:
-- 热点 — an active hotspot (insight/service.hotspots) whose cases lie mostly in the village; weight: its heat;
+- 热点 — an active hotspot (the worker's last run, insight/dashboard.latest_hotspots) whose cases lie mostly in the village; weight: its heat;
 - 预警 — an open early warning (insight/warnings) placed in the village; weight 40 each;
 - 未办结诉求多 — at least 3 open cases placed there, or one overdue; weight 2 per open + 5 per overdue case;
 - 走访空白 — no visit to the village or its grids in the last GAP_DAYS days; weight 15 (never visited: 25).
@@ -81,10 +81,15 @@ def suggest_plans(user, since: str = "", until: str = "", unit: str = "", limit:
 
 
 def _hotspot_reasons(user, base, since, until):
+    """The worker's last hotspot run for the area (cheap), or a live computation for another period
+    or when no run is stored yet."""
+    from ..insight.dashboard import latest_hotspots
     from ..insight.service import hotspots
     from ..ledger.models import Case
 
-    for h in hotspots(user, base.code if base else "", since, until, limit=10):
+    stored = latest_hotspots(user, base, limit=10) if not until else {"items": []}
+    items = stored["items"] or hotspots(user, base.code if base else "", since, until, limit=10)
+    for h in items:
         rows = Case.objects.filter(number__in=h["cases"]).values_list("unit__level", "unit_id", "unit__parent_id")
         counts = Counter(v for v in (_village_of(*r) for r in rows) if v)
         if counts:
@@ -94,15 +99,9 @@ def _hotspot_reasons(user, base, since, until):
 
 
 def _warning_reasons(user, base):
-    """Open early warnings (insight/warnings.py). Hook: skipped if the insight app is not installed."""
-    from django.apps import apps
+    """Open early warnings (insight/warnings.py) at a village or one of its grids."""
+    from ..insight.warnings import listing
 
-    if not apps.is_installed("minqing.insight"):
-        return
-    try:
-        from ..insight.warnings import listing
-    except ImportError:  # pragma: no cover - the warnings module is optional
-        return
     for w in listing(user, status="open", unit=base.code if base else "")[:200]:
         vid = _village_of(w.unit.level, w.unit_id, w.unit.parent_id)
         if vid:

@@ -49,3 +49,18 @@ def create_user(username: str, password: str, role: str, unit_code: str | None =
     user.set_password(password)
     user.save()
     return user
+
+
+def unit_to_act_for(user, code, doing: str) -> Unit:
+    """The active unit `code`, if the user may act in its name: it lies in their unit's subtree (an admin
+    without a unit: any). `doing` completes the refusal, e.g. "发起征求意见"."""
+    from ..errors import Forbidden
+
+    unit = Unit.objects.filter(code=str(code or ""), active=True).first()
+    if unit is None:
+        raise Invalid(f"单位“{code or ''}”不存在", field="unit", code="unknown_unit")
+    if user.unit_id and not unit.path.startswith(user.unit.path):
+        raise Forbidden(f"{unit.name}不在您的范围内，不能以它的名义{doing}", field="unit")
+    if not user.unit_id and user.role != Role.ADMIN:
+        raise Forbidden(f"您没有所属单位，不能{doing}", field="unit")
+    return unit

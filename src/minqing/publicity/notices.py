@@ -22,6 +22,7 @@ from ..intake.services import clean_text
 from ..ledger.permissions import cases_visible_to
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
+from ..org.services import unit_to_act_for
 from .board import shown_publicly
 from .models import Notice, NoticeKind
 
@@ -55,11 +56,7 @@ def publish(user, data: dict) -> Notice:
     """Validate everything, then write the notice; bad input writes nothing."""
     if getattr(user, "role", None) not in PUBLISHERS:
         raise Forbidden("只有受理派单员、领导或管理员可以发布公告")
-    unit = Unit.objects.filter(code=str(data.get("unit") or ""), active=True).first()
-    if unit is None:
-        raise Invalid(f"单位“{data.get('unit') or ''}”不存在", field="unit", code="unknown_unit")
-    if not may_publish(user, unit):
-        raise Forbidden(f"{unit.name}不在您的范围内，不能以它的名义发布公告", field="unit")
+    unit = unit_to_act_for(user, data.get("unit"), "发布公告")
     kind = str(data.get("kind") or "")
     if kind not in NoticeKind.values:
         raise Invalid("公告类别应为 doing（正在办）、plan（计划）、result（结果公示）或 faq（常见问题解答）",
