@@ -58,3 +58,21 @@ def test_every_category_at_every_place_of_the_demo_county_routes_to_exactly_one_
     education = Category.objects.get(level=1, name="教育文体")
     assert route(education, Unit.objects.get(code="QS-CG-DM-G1"), rules)[0].code == "QS-JY"
     assert route(Category.objects.get(level=1, name="城乡建设"), Unit.objects.get(code="QS-CG-DM-G1"), rules)[0].code == "QS-CG-DM"
+
+
+def test_admins_edit_routing_rules_in_the_ui_and_anyone_on_staff_can_try_them(client, county):
+    from minqing.workflow.models import RoutingRule
+
+    client.force_login(county["disp"])
+    assert client.post("/routing/", {"area": "T1", "unit": "DZ", "category": "城乡建设"}).status_code == 400
+    assert RoutingRule.objects.count() == 0
+    client.force_login(county["admin"])
+    r = client.post("/routing/", {"area": "T1", "unit": "DZ", "category": "城乡建设", "note": "一镇的建设类归住建局"})
+    assert r.status_code == 302 and RoutingRule.objects.get().unit.code == "DZ"
+    assert client.post("/routing/", {"area": "T1", "unit": "DZ", "category": "不存在"}).status_code == 400
+    page = client.get("/routing/?place=VA&category=城乡建设").content.decode()
+    assert "住建局" in page and "规则" in page
+    page = client.get("/routing/?place=GA&category=教育文体").content.decode()
+    assert "派往所在" in page and "甲村" in page
+    rule = RoutingRule.objects.get()
+    assert client.post("/routing/", {"delete": rule.id}).status_code == 302 and RoutingRule.objects.count() == 0

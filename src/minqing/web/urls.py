@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, citizen, consult, docs, field, insight, notices, people, public, staff, stats
+from .views import board, citizen, consult, docs, field, insight, notices, people, public, routing, staff, stats
 
 urlpatterns = [
     path("", staff.home, name="home"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("cases/<str:number>/suggestion/", staff.case_accept_suggestion, name="case_accept_suggestion"),
     path("import/", staff.ledger_import, name="ledger_import"),
+    path("routing/", routing.routing_page, name="routing"),
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),
     path("hotspots/", insight.hotspots_page, name="hotspots"),

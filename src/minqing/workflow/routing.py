@@ -44,3 +44,41 @@ def route(category: Category | None, place: Unit, rules: list[RoutingRule] | Non
 
 def route_case(case: Case) -> tuple[Unit, str]:
     return route(case.category, case.unit)
+
+
+def may_edit(user) -> bool:
+    from ..org.models import Role
+
+    return getattr(user, "role", None) == Role.ADMIN
+
+
+def save_rule(user, data: dict) -> RoutingRule:
+    """Add or replace the rule for (area, category): admins only; the units must exist and be active."""
+    from ..errors import Forbidden, Invalid
+
+    if not may_edit(user):
+        raise Forbidden("只有管理员可以修改派单规则")
+    area = Unit.objects.filter(code=str(data.get("area") or ""), active=True).first()
+    unit = Unit.objects.filter(code=str(data.get("unit") or ""), active=True).first()
+    if area is None:
+        raise Invalid("请选择适用区域", field="area")
+    if unit is None:
+        raise Invalid("请选择承办单位", field="unit")
+    category = None
+    if data.get("category"):
+        category = Category.objects.filter(level=1, name=str(data["category"])).first()
+        if category is None:
+            raise Invalid(f"一级分类“{data['category']}”不存在", field="category")
+    rule, _ = RoutingRule.objects.update_or_create(area=area, category=category,
+                                                   defaults={"unit": unit, "note": str(data.get("note") or "")[:200]})
+    return rule
+
+
+def delete_rule(user, rule_id) -> None:
+    from ..errors import Forbidden, NotFound
+
+    if not may_edit(user):
+        raise Forbidden("只有管理员可以修改派单规则")
+    deleted, _ = RoutingRule.objects.filter(pk=rule_id).delete()
+    if not deleted:
+        raise NotFound("派单规则不存在")
