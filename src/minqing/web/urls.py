@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import board, citizen, consult, docs, field, insight, notices, people, public, routing, staff, stats
+from .views import (
+    board,
+    citizen,
+    consult,
+    docs,
+    field,
+    insight,
+    notices,
+    people,
+    public,
+    routing,
+    staff,
+    stats,
+)
 
 urlpatterns = [
     path("", staff.home, name="home"),
