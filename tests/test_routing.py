@@ -76,3 +76,18 @@ def test_admins_edit_routing_rules_in_the_ui_and_anyone_on_staff_can_try_them(cl
     assert "派往所在" in page and "甲村" in page
     rule = RoutingRule.objects.get()
     assert client.post("/routing/", {"delete": rule.id}).status_code == 302 and RoutingRule.objects.count() == 0
+
+
+def test_admins_set_the_auto_dispatch_threshold_per_category(client, county):
+    from minqing.ledger.models import Category
+
+    client.force_login(county["admin"])
+    name = Category.objects.filter(level=1).first().name
+    assert client.post("/routing/", {"category": name, "threshold": "0.92"}).status_code == 302
+    assert Category.objects.get(level=1, name=name).auto_dispatch_at == 0.92
+    for bad in ("0.2", "很高", "1.5"):
+        assert client.post("/routing/", {"category": name, "threshold": bad}).status_code == 400
+    assert client.post("/routing/", {"category": name, "threshold": ""}).status_code == 302
+    assert Category.objects.get(level=1, name=name).auto_dispatch_at is None
+    client.force_login(county["disp"])
+    assert client.post("/routing/", {"category": name, "threshold": "0.9"}).status_code == 400

@@ -82,3 +82,27 @@ def delete_rule(user, rule_id) -> None:
     deleted, _ = RoutingRule.objects.filter(pk=rule_id).delete()
     if not deleted:
         raise NotFound("派单规则不存在")
+
+
+def set_auto_dispatch(user, category_name: str, threshold) -> Category:
+    """The confidence above which a new case of this first-level category is dispatched without a person
+    (blank: never). Admins only; 0.5 to 1, since below even odds the machine is guessing."""
+    from ..errors import Forbidden, Invalid
+
+    if not may_edit(user):
+        raise Forbidden("只有管理员可以设置自动派单阈值")
+    category = Category.objects.filter(level=1, name=str(category_name or "")).first()
+    if category is None:
+        raise Invalid(f"一级分类“{category_name or ''}”不存在", field="category")
+    if threshold in (None, ""):
+        value = None
+    else:
+        try:
+            value = float(threshold)
+        except (TypeError, ValueError):
+            raise Invalid("阈值应为 0.5 到 1 之间的小数，如 0.9", field="threshold") from None
+        if not 0.5 <= value <= 1:
+            raise Invalid("阈值应为 0.5 到 1 之间的小数，如 0.9", field="threshold")
+    category.auto_dispatch_at = value
+    category.save(update_fields=["auto_dispatch_at"])
+    return category

@@ -1,5 +1,5 @@
-"""Routing rules (派单规则) in the UI: admins add, replace and remove rules; anyone on staff can try
-where a case of a category at a place would go."""
+"""Routing rules (派单规则) in the UI: admins add, replace and remove rules and set each category's
+auto-dispatch threshold; anyone on staff can try where a case of a category at a place would go."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -17,7 +17,11 @@ def routing_page(request):
     error = None
     if request.method == "POST":
         try:
-            if request.POST.get("delete"):
+            if "threshold" in request.POST:
+                c = routing.set_auto_dispatch(request.user, request.POST.get("category"), request.POST.get("threshold"))
+                messages.success(request, f"{c.name}：" + (f"置信度≥{c.auto_dispatch_at:g}时自动派单" if c.auto_dispatch_at
+                                                          else "不自动派单"))
+            elif request.POST.get("delete"):
                 routing.delete_rule(request.user, int(request.POST["delete"]))
                 messages.success(request, "已删除派单规则")
             else:
