@@ -130,12 +130,12 @@ def outlook(base: Unit | None, now: dt.datetime | None = None, years: int = 3) -
         rows.append({
             "unit": place.code, "unit_name": place.name, "category": category,
             "recent": recent, "expected": round(total, 1), "weekly": [round(x, 1) for x in expected],
-            "history": series[-12:], "change": round(total / recent - 1, 3) if recent else None, "rising": rising,
+            "history": series[-12:], "spark": [round(100 * x / max(max(series[-12:]), 1)) for x in series[-12:]], "change": round(total / recent - 1, 3) if recent else None, "rising": rising,
             "suggestion": (f"预计未来{HORIZON}周{place.name}“{category}”类诉求约{total:.0f}件"
                            f"（近{HORIZON}周{recent}件），往年此时上升。建议：{ADVICE.get(category, DEFAULT_ADVICE)}。")
             if rising else "",
         })
-    rows.sort(key=lambda r: (not r["rising"], -(r["expected"] - r["recent"])))
+    rows.sort(key=lambda r: (not r["rising"], -(r["expected"] - r["recent"]) if r["rising"] else -r["expected"]))
     return rows
 
 

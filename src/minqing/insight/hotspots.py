@@ -102,7 +102,9 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES, 
         common = np.flatnonzero(present >= max(2, len(idx) / 2))
         # most widely shared in the cluster first; among equals, the rarer in the window
         order = common[np.lexsort((-vec.idf_[common], -present[common]))] if len(common) else np.argsort(-present)[:5]
-        keywords = [w for w in vocab[order] if not w.isdigit() and len(w) >= 2][:5]
+        words = [w for w in vocab[order] if not w.isdigit() and len(w) >= 2][:8]
+        # search-mode segmentation yields "搅拌" beside "搅拌站": keep the whole word
+        keywords = [w for w in words if not any(w != o and w in o for o in words)][:5]
         times = sorted(r["received_at"] for r in members)
         last = end or max(r["received_at"] for r in rows)
         recent = sum(1 for t in times if last - WEEK < t <= last)
