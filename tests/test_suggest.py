@@ -86,3 +86,13 @@ def test_without_a_model_intake_still_works(monkeypatch, make_case, api):
     assert case.suggested_category == "" and case.status == "accepted"
     status, body = api("disp")("POST", "/api/text/classify", {"text": "路灯坏了"})
     assert status == 200 and body["category"] is None and body["note"]
+
+
+def test_deeper_categories_come_from_the_taxonomys_own_words(county):
+    from minqing.workflow.suggest import deeper
+
+    found = deeper("小区物业公司乱收物业费，电梯坏了也不修", "城乡建设")
+    assert found and all(d["category"].startswith("城乡建设/") for d in found)
+    assert any("小区" in d["category"] for d in found)
+    assert any(d["category"].startswith("教育文体/教育收费") for d in deeper("幼儿园收费太高，乱收费", "教育文体"))
+    assert deeper("小区物业公司乱收物业费", None) == [] and deeper("今天天气很好", "城乡建设") == []

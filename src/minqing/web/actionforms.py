@@ -54,7 +54,10 @@ def field_specs(action: str, user, case) -> list[dict]:
         elif name == "resolved":
             spec["choices"] = [("", "（未问）"), ("true", "已解决"), ("false", "未解决")]
         elif name == "category":
-            spec["choices"] = [("", "（不变）")] + [(c.path, c.path) for c in Category.objects.filter(level__lte=2)]
+            from ..workflow.suggest import deeper
+
+            hints = [(d["category"], f"建议：{d['category']}") for d in deeper(case.text_norm, case.suggested_category)]
+            spec["choices"] = [("", "（不变）")] + hints + [(c.path, c.path) for c in Category.objects.filter(level__lte=2)]
         elif name == "urgency":
             spec["choices"] = [("", "（不变）")] + list(Urgency.choices)
         elif name == "track":

@@ -38,18 +38,6 @@ CASE_FIELDS = ("id", "number", "title", "status", "unit_id", "assigned_unit_id",
                "escalated_to_id", "contact_due", "resolve_due", "first_contact_at", "replied_at")
 
 
-def responsible(case: Case) -> Unit:
-    return case.assigned_unit or case.unit
-
-
-def unit_above(unit: Unit, steps: int) -> Unit:
-    for _ in range(steps):
-        if unit.parent_id is None:
-            break
-        unit = unit.parent
-    return unit
-
-
 class UnitTree:
     """The units in memory for one pass (a county has hundreds, not millions): no query per case."""
 

@@ -33,7 +33,7 @@ def root_unit() -> Unit | None:
 
 
 def suggest(text: str, title: str = "", place: Unit | None = None) -> dict:
-    """{category, confidence, alternatives, unit, unit_name, why} — category None without a model."""
+    """{category, confidence, alternatives, deeper, unit, unit_name, why} — category None without a model."""
     s = classify(text, title)
     category = Category.objects.filter(level=1, name=s.category).first() if s else None
     place = place or root_unit()
@@ -42,12 +42,64 @@ def suggest(text: str, title: str = "", place: Unit | None = None) -> dict:
         "category": s.category if s else None,
         "confidence": round(float(s.confidence), 4) if s else None,
         "alternatives": [{"category": c, "confidence": round(float(p), 4)} for c, p in (s.alternatives if s else [])],
+        "deeper": deeper(text, s.category if s else None),
         "unit": unit.code if unit else None,
         "unit_name": unit.name if unit else None,
         "why": why,
         "_category": category,
         "_unit": unit,
     }
+
+
+DEEPER_MIN = 0.4
+_nodes_cache: dict = {}
+
+
+def _taxonomy_nodes(top: str) -> list[tuple[str, set[str], set[str]]]:
+    """The second- and third-level nodes under a first-level category, each with the words of its own
+    name and of its second-level parent's (segmented once; the taxonomy rarely changes)."""
+    stamp = Category.objects.count()
+    if _nodes_cache.get("stamp") != stamp:
+        _nodes_cache.clear()
+        _nodes_cache["stamp"] = stamp
+    if top not in _nodes_cache:
+        nodes = []
+        for path in Category.objects.filter(level__gte=2, path__startswith=top + "/").values_list("path", flat=True):
+            names = path.split("/")[1:]
+            own = {w for w in words(names[-1]) if len(w) >= 2}
+            nodes.append((path, own, {w for w in words(names[0]) if len(w) >= 2} if len(names) > 1 else set()))
+        _nodes_cache[top] = nodes
+    return _nodes_cache[top]
+
+
+def deeper(text: str, top: str | None, limit: int = 3) -> list[dict]:
+    """Second/third-level categories under the suggested first-level one whose names the text speaks of:
+    score = the idf-weighted share of the node's own name words found in the text (words shared by many
+    nodes, like 管理 or 问题, weigh little), plus a quarter of the same share for its parent's name. There are no labelled examples below the first level, so the taxonomy's
+    own words are the evidence; the dispatcher decides."""
+    import math
+
+    nodes = _taxonomy_nodes(top) if top else []
+    if not nodes:
+        return []
+    df: dict[str, int] = {}
+    for _, own, _parent in nodes:
+        for w in own:
+            df[w] = df.get(w, 0) + 1
+    idf = {w: math.log(1 + len(nodes) / n) for w, n in df.items()}
+    said = set(words(text))
+
+    def share(ws):
+        total = sum(idf.get(w, 1.0) for w in ws)
+        return sum(idf.get(w, 1.0) for w in ws & said) / total if total else 0.0
+
+    scored = []
+    for path, own, parent in nodes:
+        score = share(own)
+        if score >= DEEPER_MIN:
+            scored.append({"category": path, "score": round(score + 0.25 * share(parent), 3)})
+    scored.sort(key=lambda d: (-d["score"], -d["category"].count("/"), d["category"]))
+    return scored[:limit]
 
 
 def describe(text: str) -> tuple[str, str]:
