@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if os.environ.get("MINQING_TEST_DB_NAME"):  # two PostgreSQL test runs side by side need two databases
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ["MINQING_TEST_DB_NAME"]  # noqa: F405
