@@ -81,3 +81,19 @@ def test_hotspots_are_stored_by_the_worker_and_shown_in_scope(make_case, county,
         client.force_login(county["leader"])
         page = client.get("/dashboard/").content.decode()
     assert "幸福小区" in page and "驾驶舱" in page
+
+
+def test_figures_are_kept_for_ten_minutes_and_the_worker_refreshes_them(make_case, county):
+    from minqing.insight.dashboard import refresh_snapshots
+    from minqing.insight.models import DashboardSnapshot
+
+    build(make_case)
+    with clock.frozen_at(NOW):
+        first = dashboard(county["leader"], days="30")
+        with clock.frozen_at(NOW - dt.timedelta(days=2)):
+            make_case("VA", "新来的诉求")
+        assert dashboard(county["leader"], days="30")["totals"]["total"]["value"] == first["totals"]["total"]["value"]
+    with clock.frozen_at(NOW + dt.timedelta(minutes=11)):
+        assert dashboard(county["leader"], days="30")["totals"]["total"]["value"] == first["totals"]["total"]["value"] + 1
+    assert refresh_snapshots(NOW) == 4  # the county and its township, 30 and 365 days
+    assert DashboardSnapshot.objects.count() >= 4

@@ -17,7 +17,9 @@ loaded once and reused), inside a transaction that is rolled back:
     (from the moment the rule could first fire; the scan step bounds it), time per scan;
 (4) a full hotspot rebuild (`refresh_hotspots`: the county and every township, last 30 days);
 (5) dashboard page time, median and p95, for the county dispatcher and a township leader, 30 and 365
-    days (`GET /dashboard/`, logged in, DEBUG off). Target: under 1 s per view at 1,000,000 cases (SQLite).
+    days (`GET /dashboard/`, logged in, DEBUG off), as served from the area's snapshot, and the cold
+    time of the first view that computes it (what the worker does every 10 minutes). Target: under 1 s
+    per view at 1,000,000 cases (SQLite).
 """
 
 from __future__ import annotations
@@ -304,7 +306,12 @@ def measure_dashboard(samples: int) -> list[dict]:
         client.force_login(user)
         for days in ("30", "365"):
             url = f"/dashboard/?days={days}"
-            assert client.get(url).status_code == 200  # warm-up
+            from ..insight.models import DashboardSnapshot
+
+            DashboardSnapshot.objects.all().delete()
+            t0 = time.perf_counter()
+            assert client.get(url).status_code == 200  # computes the area's figures (what the worker does)
+            cold = time.perf_counter() - t0
             times = []
             for _ in range(samples):
                 t0 = time.perf_counter()
@@ -314,7 +321,7 @@ def measure_dashboard(samples: int) -> list[dict]:
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
             out.append({"name": f"dashboard {label}, {days} days", "median_s": round(statistics.median(times), 3),
-                        "p95_s": round(p95, 3), "samples": samples,
+                        "p95_s": round(p95, 3), "samples": samples, "cold_s": round(cold, 3),
                         "result": "PASS" if p95 < DASHBOARD_TARGET_S else "FAIL"})
     return out
 

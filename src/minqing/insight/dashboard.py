@@ -1,6 +1,8 @@
 """The leaders' dashboard: every figure is a count over the same filtered case list that `/cases/`
-shows (`ledger.queries.apply_filters` on `cases_visible_to(user)`), so each number links to exactly the
-cases behind it. Hotspots come from the worker's last run for the area (`refresh_hotspots`)."""
+shows (`ledger.queries.apply_filters` for the area's unit), so each number links to exactly the cases
+behind it. The figures of an area are kept as a snapshot for FRESH (the worker refreshes the county's
+and townships' standard views every 10 minutes); warnings are read live, hotspots from the worker's
+last run for the area (`refresh_hotspots`)."""
 
 import datetime as dt
 import time
@@ -19,10 +21,11 @@ from ..org.models import Level, Unit
 from ..org.scope import in_subtree
 from ..workflow.rates import rates_for
 from ..workflow.stats import unit_or_own
-from .models import HotspotRun, WarningKind
+from .models import DashboardSnapshot, HotspotRun, WarningKind
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 HOTSPOT_DAYS = 30
+FRESH = dt.timedelta(minutes=10)
 MAX_PLACES = 40
 
 
@@ -35,7 +38,37 @@ def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
     except ValueError:
         raise Invalid("截止日期格式应为 YYYY-MM-DD", field="until") from None
     start = end - dt.timedelta(days=PERIODS[str(days)] - 1)
-    return {**figures(user, base, start, end), "days": int(days), "hotspots": latest_hotspots(user, base)}
+    data = snapshot(base, start, end)
+    return {**data, "days": int(days), "warnings": _warnings(user, base), "hotspots": latest_hotspots(user, base)}
+
+
+def snapshot(base: Unit | None, start: dt.date, end: dt.date, *, refresh: bool = False) -> dict:
+    """The area's figures over [start, end], computed at most every FRESH (the worker refreshes the county's
+    and the townships' standard views ahead, so a leader's page is read, not computed). The figures
+    are the area's: the same for everyone allowed to look at it (their scope holds the whole area)."""
+    key = f"{base.code if base else '*'}:{start}:{end}"
+    now = clock.now()
+    row = None if refresh else DashboardSnapshot.objects.filter(key=key, computed_at__gte=now - FRESH).first()
+    if row is None:
+        t0 = time.perf_counter()
+        data = figures(None, base, start, end)
+        data.pop("warnings")
+        row, _ = DashboardSnapshot.objects.update_or_create(
+            key=key, defaults={"computed_at": now, "seconds": round(time.perf_counter() - t0, 3), "data": data})
+    return {**row.data, "computed_at": row.computed_at.isoformat(), "compute_seconds": row.seconds}
+
+
+def refresh_snapshots(now: dt.datetime | None = None) -> int:
+    """The worker's job: the standard views (last 30 and 365 days) of the county and every township."""
+    now = now or clock.now()
+    end = timezone.localdate(now)
+    done = 0
+    with clock.frozen_at(now):
+        for u in Unit.objects.filter(Q(parent__isnull=True) | Q(level=Level.TOWNSHIP), active=True):
+            for days in (30, 365):
+                snapshot(u, end - dt.timedelta(days=days - 1), end, refresh=True)
+                done += 1
+    return done
 
 
 def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
@@ -47,8 +80,16 @@ def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
     def link(**extra) -> str:
         return "/cases/?" + urlencode({k: v for k, v in {**params, **extra}.items() if v})
 
-    totals = qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)),
-                          overdue=Count("id", filter=overdue_q()), closed=Count("id", filter=Q(status="closed")))
+    units = sorted(children(base)[:MAX_PLACES], key=lambda u: (u.level == Level.DEPARTMENT, u.path))
+    late, open_ = overdue_q(), Q(status__in=OPEN)
+    counts = {"total": Count("id"), "open": Count("id", filter=open_), "overdue": Count("id", filter=late),
+              "closed": Count("id", filter=Q(status="closed"))}
+    for i, u in enumerate(units):  # one pass over the period's cases for the totals and every unit below
+        area = in_subtree("place_path", u.path) | in_subtree("assigned_path", u.path)
+        counts |= {f"u{i}": Count("id", filter=area), f"u{i}o": Count("id", filter=area & open_),
+                   f"u{i}l": Count("id", filter=area & late)}
+    agg = qs.aggregate(**counts)
+    totals = {k: agg[k] for k in ("total", "open", "overdue", "closed")}
     channels = dict(Channel.choices)
     return {
         "unit": base.code if base else None, "unit_name": base.name if base else "全部",
@@ -62,7 +103,10 @@ def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
         "by_category": [{"name": r["category_top"] or "未分类", "value": r["n"],
                          "link": link(category=r["category_top"]) if r["category_top"] else None}
                         for r in qs.values("category_top").annotate(n=Count("id")).order_by("-n")[:15]],
-        "by_place": _by_place(qs, base, link),
+        "by_place": [{"code": u.code, "name": u.name, "level": u.level, "value": agg[f"u{i}"], "open": agg[f"u{i}o"],
+                      "overdue": agg[f"u{i}l"], "link": link(unit=u.code),
+                      "overdue_share": round(agg[f"u{i}l"] / agg[f"u{i}"], 3) if agg[f"u{i}"] else 0}
+                     for i, u in enumerate(units)],
         "warnings": _warnings(user, base),
     }
 
@@ -85,20 +129,6 @@ def children(base: Unit | None):
     if base is None:
         return qs.filter(parent__isnull=True)
     return qs.filter(parent=base).exclude(level=Level.GRID) if base.level != Level.VILLAGE else qs.filter(parent=base)
-
-
-def _by_place(qs, base, link) -> list[dict]:
-    """Each unit one level down: its cases (placed or assigned in its subtree), open and overdue."""
-    out = []
-    units = sorted(children(base)[:MAX_PLACES], key=lambda u: (u.level == Level.DEPARTMENT, u.path))
-    for u in units:
-        area = in_subtree("place_path", u.path) | in_subtree("assigned_path", u.path)
-        agg = qs.filter(area).aggregate(n=Count("id"), open=Count("id", filter=Q(status__in=OPEN)),
-                                        overdue=Count("id", filter=overdue_q()))
-        out.append({"code": u.code, "name": u.name, "level": u.level, "value": agg["n"], "open": agg["open"],
-                    "overdue": agg["overdue"], "overdue_share": round(agg["overdue"] / agg["n"], 3) if agg["n"] else 0,
-                    "link": link(unit=u.code)})
-    return out
 
 
 def _warnings(user, base) -> dict:

@@ -88,3 +88,12 @@ class MonthlyProblem(models.Model):
     class Meta:
         ordering = ["month", "rank"]
         constraints = [models.UniqueConstraint(fields=["unit", "month", "key"], name="monthly_problem_once")]
+
+
+class DashboardSnapshot(models.Model):
+    """An area's dashboard figures over a period, as last computed (insight/dashboard.py)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)
+    data = models.JSONField(default=dict)

@@ -11,7 +11,7 @@ from .. import clock
 from .models import SchedulerTick
 
 JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
-        "monthly_report": 6 * 3600}  # seconds between runs
+        "monthly_report": 6 * 3600, "dashboard_refresh": 600}  # seconds between runs
 
 
 def claim(name: str, every: int, now: dt.datetime) -> bool:

@@ -34,3 +34,10 @@ def monthly_report() -> list[str]:
     from ..insight.monthly import write_last_month
 
     return write_last_month()
+
+
+@task()
+def dashboard_refresh() -> int:
+    from ..insight.dashboard import refresh_snapshots
+
+    return refresh_snapshots()

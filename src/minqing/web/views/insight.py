@@ -64,6 +64,10 @@ def dashboard_page(request):
     except DomainError as e:
         error, base = e, None
     chart = {k: data[k] for k in ("by_day", "by_channel", "by_category", "by_place")} if data else {}
+    if data:
+        import datetime as dt
+
+        data["computed"] = dt.datetime.fromisoformat(data["computed_at"])
     return render(request, "minqing/insight/dashboard.html", {
         "d": data, "error": error, "chart": chart, "periods": list(PERIODS), "days": p.get("days", "30"),
         "up": base.parent if base and base.parent_id and base.parent.path.startswith(
