@@ -639,7 +639,9 @@ def summarise(first_id: int, last_id: int, notes_after: int, end: dt.datetime) -
 
     cases = Case.objects.filter(id__gte=first_id, id__lte=last_id)
     events = CaseEvent.objects.filter(case__in=cases)
-    levels = Counter(e["escalation_level"]["after"] for e in events.filter(action="escalate").values_list("data", flat=True))
+    deadline = [d for d in events.filter(action="escalate").values_list("data", flat=True)
+                if "why" not in d.get("escalated_to", {})]  # escalations for repeated returns say why
+    levels = Counter(d["escalation_level"]["after"] for d in deadline)
     by_return = sum(1 for d in events.filter(action="return").values_list("data", flat=True) if "escalated_to" in d)
     ext = Counter(Extension.objects.filter(case__in=cases).values_list("state", flat=True))
     notes = Notification.objects.filter(id__gt=notes_after)
@@ -654,8 +656,8 @@ def summarise(first_id: int, last_id: int, notes_after: int, end: dt.datetime) -
         "dismissed": cases.filter(status="closed").exclude(close_reason="resolved").count(),
         "open": sum(n for s, n in by_status.items() if s != "closed"),
         "by_status": dict(sorted(by_status.items())),
-        "escalations": {"level1": levels.get(1, 0), "level2": levels.get(2, 0), "total": sum(levels.values()),
-                        "by_return": by_return},
+        "escalations": {"level1": levels.get(1, 0), "level2": levels.get(2, 0),
+                        "total": sum(levels.values()) + by_return, "by_return": by_return},
         "escalated_cases": cases.filter(escalation_level__gt=0).count(),
         "extensions": {"requested": sum(ext.values()), "approved": ext.get("approved", 0),
                        "rejected": ext.get("rejected", 0), "pending": ext.get("pending", 0)},
