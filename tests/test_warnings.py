@@ -82,6 +82,15 @@ def test_a_closed_problem_coming_back_at_the_same_place_is_a_rebound(make_case, 
     w = Warning.objects.get(kind="rebound")
     assert set(w.cases.values_list("number", flat=True)) == {old.number, again.number}
     assert w.figures["days"] == 39 and w.unit.code == "VA"
+    # another closed problem of the same kind coming back at the same place joins this warning
+    old2 = at(NOW - dt.timedelta(days=50), make_case, "VA", "甲村西头路灯不亮，晚上走路摔跤")
+    Case.objects.filter(pk=old2.pk).update(status=Status.CLOSED, closed_at=NOW - dt.timedelta(days=30),
+                                           category_top="城乡建设")
+    again2 = at(NOW + dt.timedelta(hours=2), make_case, "VA", "甲村西头的路灯又不亮了，晚上走路摔跤")
+    Case.objects.filter(pk=again2.pk).update(category_top="城乡建设")
+    assert warnings.scan(NOW + dt.timedelta(hours=3))["raised"] == {}
+    w = Warning.objects.get(kind="rebound")
+    assert w.cases.count() == 4 and "2件已办结" in w.title and len(w.figures["closed_cases"]) == 2
 
 
 def test_seasonal_rise_against_this_years_level_carried_through_last_years_season():

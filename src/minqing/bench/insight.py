@@ -271,8 +271,6 @@ def measure_warnings(now: dt.datetime, days: int, step_hours: int) -> dict:
 
 
 def _matches(w, e) -> bool:
-    if e["kind"] == "rebound":
-        return w.key == e["key"]
     if e["kind"] == "seasonal":
         return e["path"].startswith(w.unit_path) and w.category == e["category"]  # the township, or the county
     return bool(e["cases"] & {c.number for c in w.cases.all()})

@@ -24,7 +24,7 @@ from .service import case_rows
 LEADERS = [Role.LEADER, Role.DISPATCHER]
 TOWNSHIP = 2 * PATH_WIDTH
 VILLAGE = 3 * PATH_WIDTH
-MERGE_WINDOW = {"surge": dt.timedelta(days=7), "repeat": dt.timedelta(days=30)}
+MERGE_WINDOW = {"surge": dt.timedelta(days=7), "repeat": dt.timedelta(days=30), "rebound": dt.timedelta(days=30)}
 
 
 def scan(now: dt.datetime | None = None) -> dict:
@@ -156,13 +156,27 @@ def store(f: detectors.Finding, now) -> bool:
     if unit is None:
         return False
     w = Warning.objects.select_for_update().filter(key=f.key).first()
-    if w is None and f.kind in MERGE_WINDOW:  # the same surge / person seen again under a later first case
-        w = (Warning.objects.select_for_update().filter(kind=f.kind, unit_path=unit.path,
-                                                        raised_at__gte=now - MERGE_WINDOW[f.kind],
-                                                        cases__number__in=f.cases).order_by("-raised_at").first())
+    if w is None and f.kind in MERGE_WINDOW:
+        # the same surge / person seen again under a later first case; for rebounds, another closed
+        # problem of the same category coming back at the same place joins that place's warning
+        same = Warning.objects.select_for_update().filter(kind=f.kind, unit_path=unit.path,
+                                                          raised_at__gte=now - MERGE_WINDOW[f.kind])
+        same = same.filter(category=f.category) if f.kind == "rebound" else same.filter(cases__number__in=f.cases)
+        w = same.order_by("-raised_at").first()
     cases = list(Case.objects.filter(number__in=f.cases))
     fields = {"title": f.title[:200], "explanation": f.explanation, "score": f.score, "figures": f.figures,
               "category": f.category, "event_at": f.event_at or now, "updated_at": now}
+    if w is not None and f.kind == "rebound":
+        closed = w.figures.get("closed_cases") or [w.figures.get("closed")]
+        if f.figures["closed"] not in closed:
+            closed = [*closed, f.figures["closed"]]
+            fields["explanation"] = f"{w.explanation}\n{f.explanation}"
+        else:
+            fields["explanation"] = w.explanation
+        fields["figures"] = {**f.figures, "closed_cases": closed}
+        if len(closed) > 1:
+            fields["title"] = f"{unit.name}：{len(closed)}件已办结的“{f.category}”问题又有人反映"
+        fields["score"] = max(w.score, f.score)
     if w is not None:
         for k, v in fields.items():
             setattr(w, k, v)
