@@ -82,7 +82,7 @@ def test_table_has_a_verdict_for_every_target(ledger):
     planned = ("yes",) if connection.vendor == "sqlite" else ("yes", "no")
     assert all(r[2] in planned for r in rows[3:6])
     out = io.StringIO()
-    workflow.print_table(rows, markdown=True, out=out)
+    workflow.print_table(workflow.HEADER, rows, markdown=True, out=out)
     assert out.getvalue().count("\n") == len(rows) + 2
     details = io.StringIO()
     workflow.print_details(report, out=details)

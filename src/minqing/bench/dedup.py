@@ -49,6 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ._data import _SENTENCE, VOTES_FILE
+from ._report import log
 
 POSITIVE = ("exact", "edited", "traditional", "paraphrase")
 NEGATIVE = ("other-place", "unrelated")
@@ -81,10 +82,6 @@ _CLAUSE = re.compile(r"[^，,。！？!?；;]+[，,。！？!?；;]*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------------- the set
@@ -437,41 +434,10 @@ def _pool_related(pool, used: list[Message], containment: float = RELATED_CONTAI
     return out
 
 
-def model_columns_blank_ok():
-    """bench/_data.py's model_columns, but a text field that may be blank and has no default is
-    filled with "" (the generator predates Case.suggested_category and keywords; _data.py is not
-    ours to edit)."""
-    from django.db import connection
-
-    from ..ledger.models import Case, Voice
-    from . import _data
-
-    out = []
-    for model, cols in ((Case, _data.CASE_COLUMNS), (Voice, _data.VOICE_COLUMNS)):
-        extra = {}
-        for f in model._meta.concrete_fields:
-            if f.column in cols:
-                continue
-            if f.has_default():
-                extra[f.column] = f.get_db_prep_save(f.get_default(), connection=connection)
-            elif f.null:
-                extra[f.column] = None
-            elif f.blank and f.get_internal_type() in ("CharField", "TextField"):
-                extra[f.column] = ""
-            else:
-                raise RuntimeError(f"bench generator does not know how to fill {model.__name__}.{f.name}")
-        out.append((cols + list(extra), tuple(extra.values())))
-    return out
-
-
 def generated_ledger(world, n: int, *, fast: bool = True, progress=log) -> dict:
-    """_data.load_ledger with model_columns_blank_ok in place."""
-    from unittest import mock
-
     from . import _data
 
-    with mock.patch.object(_data, "model_columns", model_columns_blank_ok):
-        return _data.load_ledger(world, n, fast=fast, log=progress)
+    return _data.load_ledger(world, n, fast=fast, log=progress)
 
 
 def load_background(n: int, used: list[Message], seed: int, cache_dir: Path | None = None, progress=log,

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ._report import log
+
 DATA_DIR = Path(os.environ.get("MINQING_BENCH_INSIGHT_DIR", "/tmp/minqing-bench-insight"))
 DASHBOARD_TARGET_S = 1.0
 SURGE_TOPICS = ["搅拌站粉尘漫天，晾的衣服全是灰", "自来水发黄有异味，已经三天不敢喝", "小区门口烧烤店油烟噪音扰民到凌晨",
@@ -44,10 +46,6 @@ SURGE_TOPICS = ["搅拌站粉尘漫天，晾的衣服全是灰", "自来水发�
                 "小区电梯频繁故障，老人被困"]
 VARIANTS = ["{t}", "我们{v}这边{t}，请尽快处理", "{t}，希望政府管一管", "反映{v}：{t}", "{t}，已经好几天了", "{v}{t}，大家意见很大",
             "{t}，多次反映没人管", "紧急：{t}", "{v}居民反映{t}"]
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ (1) hotspots vs the data's likes

@@ -28,7 +28,6 @@ import argparse
 import cProfile
 import io
 import json
-import math
 import os
 import pstats
 import random
@@ -41,6 +40,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from ._report import log, median, percentile
+
 TARGET_MS = 50.0
 TARGET_SIZE = 1_000_000
 QUICK_SIZE = 10_000
@@ -48,21 +49,6 @@ DEFAULT_VOICES = 200
 DEFAULT_DATA_DIR = Path(os.environ.get("MINQING_BENCH_DIR", "/tmp/minqing-bench"))
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/"
 BENCH_KIND = "intake_latency"
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 def rss_mb() -> float:

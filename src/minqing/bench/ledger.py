@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from ._report import log, median, percentile, print_table
+
 LIST_TARGET_MS = 200.0
 SEARCH_TARGET_MS = 500.0
 TARGET_SIZE = 1_000_000
@@ -43,23 +45,7 @@ SEARCH_WORDS = ["停车", "物业", "噪音", "学校", "小区 停车", "学校
 DISPATCHER, HANDLER = "dispatcher", "dm_handler"  # county dispatcher (QS) and 东门社区 handler (QS-CG-DM)
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------------------------- statistics
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0–100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
-
-
 # -------------------------------------------------------------------------------- the requests
 def list_variants(now=None) -> list[tuple[str, dict]]:
     """A realistic mix of list filters: what a dispatcher or a handler clicks through in a day."""
@@ -454,19 +440,6 @@ def table_rows(report: dict) -> list[list[str]]:
 HEADER = ["db / cases", "measurement", "n", "median ms", "p95 ms", "target", "result", "baseline ms", "ratio"]
 
 
-def print_table(rows: list[list[str]], markdown: bool = False, out=sys.stdout) -> None:
-    if markdown:
-        print("| " + " | ".join(HEADER) + " |", file=out)
-        print("|" + "|".join("---" for _ in HEADER) + "|", file=out)
-        for r in rows:
-            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |", file=out)
-        return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADER)]
-    print("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)), file=out)
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=out)
-
-
 def print_details(report: dict, out=sys.stdout) -> None:
     where = f"{report['db']} {report['size']:,}"
     if report.get("load"):
@@ -580,7 +553,7 @@ def main(argv: list[str]) -> None:
     print(f"\nminqing ledger benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"{_memory_gb()} GB; targets at {TARGET_SIZE:,} cases: list p95 < {LIST_TARGET_MS:.0f} ms, "
           f"search p95 < {SEARCH_TARGET_MS:.0f} ms")
-    print_table([row for r in reports for row in table_rows(r)], markdown=args.markdown)
+    print_table(HEADER, [row for r in reports for row in table_rows(r)], markdown=args.markdown)
     print(f"total {time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps(reports, ensure_ascii=False, indent=1, default=str), "utf-8")

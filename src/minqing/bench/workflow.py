@@ -41,6 +41,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minqing.settings")  # the task 
 
 from django_tasks import task  # noqa: E402
 
+from ._report import log, print_table
+
 SCAN_TARGET_S = 60.0  # at TARGET_SIZE
 RATES_TARGET_S = 5.0
 TARGET_SIZE = 1_000_000
@@ -59,10 +61,6 @@ NEW_RESOLVE, NEW_CONTACT, OLD_ESCALATED, DUE_SOON = range(0, 3), range(3, 5), ra
 def noop(i: int = 0) -> int:
     """The trivial task whose throughput is measured."""
     return i
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------------------------ the ledger
@@ -422,19 +420,6 @@ def table_rows(report: dict) -> list[list[str]]:
     return rows
 
 
-def print_table(rows: list[list[str]], markdown: bool = False, out=sys.stdout) -> None:
-    if markdown:
-        print("| " + " | ".join(HEADER) + " |", file=out)
-        print("|" + "|".join("---" for _ in HEADER) + "|", file=out)
-        for r in rows:
-            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |", file=out)
-        return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(HEADER)]
-    print("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)), file=out)
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=out)
-
-
 def print_details(report: dict, out=sys.stderr) -> None:
     where = f"[{report['db']} {report['size']:,}]"
     load = report.get("load") or {}
@@ -500,7 +485,7 @@ def main(argv: list[str]) -> None:
         reports = json.loads(args.show.read_text("utf-8"))
         for report in reports:
             print_details(report)
-        print_table([row for r in reports for row in table_rows(r)], markdown=args.markdown)
+        print_table(HEADER, [row for r in reports for row in table_rows(r)], markdown=args.markdown)
         return
     args.data_dir.mkdir(parents=True, exist_ok=True)
     if args.child:
@@ -524,7 +509,7 @@ def main(argv: list[str]) -> None:
     print(f"\nminqing workflow benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"{_memory_gb()} GB; targets: scan < {SCAN_TARGET_S:.0f} s at {TARGET_SIZE:,} open cases (pro rata "
           f"below), rates of every unit < {RATES_TARGET_S:.0f} s")
-    print_table([row for r in reports for row in table_rows(r)], markdown=args.markdown)
+    print_table(HEADER, [row for r in reports for row in table_rows(r)], markdown=args.markdown)
     print(f"total {time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps(reports, ensure_ascii=False, indent=1, default=str), "utf-8")

@@ -1,0 +1,34 @@
+"""What every benchmark prints with: a log line on stderr, nearest-rank percentiles, and a table as
+aligned text or Markdown (for docs/benchmarks.md)."""
+
+import math
+import sys
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0–100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def print_table(header: list[str], rows: list[list[str]], markdown: bool = False, out=sys.stdout) -> None:
+    if markdown:
+        print("| " + " | ".join(header) + " |", file=out)
+        print("|" + "|".join("---" for _ in header) + "|", file=out)
+        for r in rows:
+            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |", file=out)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), file=out)
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=out)
