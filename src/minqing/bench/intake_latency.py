@@ -315,7 +315,7 @@ def diagnose(user, voices: list[tuple[str, str]], units: list[str], indexes: lis
                 else:
                     cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                     plan = [row[0] for row in cur.fetchall()]
-                    cur.execute("SELECT COUNT(*) FROM ledger_case WHERE to_tsvector('simple', search_text) "
+                    cur.execute("SELECT COUNT(*) FROM ledger_case WHERE search_tsv "
                                 f"@@ to_tsquery('simple', {match})", [expr])
                 matching = cur.fetchone()[0]
             stats = term_stats()
@@ -360,7 +360,7 @@ def index_size() -> dict:
                 out["fts_index_mb"] = None
         else:
             cur.execute("SELECT pg_database_size(current_database()), "
-                        "COALESCE(pg_relation_size('ledger_case_search_gin'), 0)")
+                        "COALESCE(pg_relation_size('ledger_case_search_tsv_gin'), 0)")
             db, gin = cur.fetchone()
             out["database_mb"], out["fts_index_mb"] = db / 2**20, gin / 2**20
     return out

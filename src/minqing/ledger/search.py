@@ -2,9 +2,9 @@
 
 Each case keeps `search_text`: its normalised title and text segmented into words, joined by
 spaces. SQLite indexes it with FTS5 (unicode61 tokenizer: one token per word) through an
-external-content table kept in step by triggers; PostgreSQL with a GIN index on
-to_tsvector('simple', search_text). A query is normalised and segmented the same way and every
-word must match. Both are created by migration 0002."""
+external-content table kept in step by triggers (migration 0003); PostgreSQL with a GIN index on the
+generated column search_tsv = to_tsvector('simple', search_text) (migration 0011). A query is
+normalised and segmented the same way and every word must match."""
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -22,7 +22,7 @@ def matching(qs, text: str):
     if not terms:
         return qs
     if connection.vendor == "postgresql":
-        return qs.extra(where=["to_tsvector('simple', ledger_case.search_text) @@ plainto_tsquery('simple', %s)"],
+        return qs.extra(where=["ledger_case.search_tsv @@ plainto_tsquery('simple', %s)"],
                         params=[" ".join(terms)])
     expr = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
     return qs.filter(id__in=RawSQL("SELECT rowid FROM ledger_case_fts WHERE ledger_case_fts MATCH %s", [expr]))
@@ -48,10 +48,10 @@ def ensure_index(using: str = "default") -> bool:
                 cur.execute(sql)
             return True
         if conn.vendor == "postgresql":
-            cur.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ledger_case_search_gin'")
+            cur.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ledger_case_search_tsv_gin'")
             if cur.fetchone():
                 return False
-            for sql in fulltext_sql.PG_UP:
+            for sql in fulltext_sql.PG_TSV_UP:
                 cur.execute(sql)
             return True
     return False

@@ -58,7 +58,7 @@ def _candidate_ids(terms: list[str], limit: int) -> list[int]:
             # (390 ms at 10,000 cases; at 1,000,000 a median 21 s, every row, when fewer than 300 match).
             cur.execute(
                 "WITH m AS MATERIALIZED (SELECT id FROM ledger_case "
-                "WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)) "
+                "WHERE search_tsv @@ to_tsquery('simple', %s)) "
                 "SELECT id FROM m ORDER BY id DESC LIMIT %s", [" | ".join(t.replace("'", "") for t in terms), limit])
         else:
             expr = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
