@@ -78,7 +78,7 @@ def test_a_closed_problem_coming_back_at_the_same_place_is_a_rebound(make_case, 
     elsewhere = at(NOW - dt.timedelta(days=2), make_case, "VB", "乙村东头排水沟堵塞，下雨就积水进院子")
     again = at(NOW - dt.timedelta(days=1), make_case, "VA", "甲村东头的排水沟又堵塞了，下雨积水进院子")
     Case.objects.filter(pk__in=[elsewhere.pk, again.pk]).update(category_top="城乡建设")
-    assert warnings.scan(NOW)["raised"] == {"rebound": 1}
+    assert warnings.scan(NOW, dt.timedelta(days=2))["raised"] == {"rebound": 1}  # voices of the last two days
     w = Warning.objects.get(kind="rebound")
     assert set(w.cases.values_list("number", flat=True)) == {old.number, again.number}
     assert w.figures["days"] == 39 and w.unit.code == "VA"
@@ -147,3 +147,13 @@ def test_warnings_in_scope_and_their_life_through_api_and_page(make_case, county
     assert api("t_leader")("GET", "/api/warnings?status=open")[1] == []
     assert api("t_leader")("GET", "/api/warnings?status=handled")[1][0]["note"].startswith("已上门")
     assert client.get("/docs/warnings").status_code == 200
+
+
+def test_a_standing_problem_is_no_surge(make_case, county):
+    """The same complaint every other day for a month: a hotspot, not a sudden surge."""
+    usual_weeks(make_case)
+    for i in range(15):
+        at(NOW - dt.timedelta(days=5 + 2 * i), make_case, "VA", DUST[i % len(DUST)], submitter=person(20 + i))
+    for i, text in enumerate(DUST):
+        at(NOW - dt.timedelta(hours=40 - 6 * i), make_case, "VA", text, submitter=person(i))
+    assert "surge" not in warnings.scan(NOW)["raised"]

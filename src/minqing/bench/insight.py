@@ -242,7 +242,7 @@ def measure_warnings(now: dt.datetime, days: int, step_hours: int) -> dict:
     times, t = [], now - dt.timedelta(days=days)
     while t <= now:
         s = time.perf_counter()
-        warnings.scan(t)
+        warnings.scan(t, dt.timedelta(hours=step_hours))
         times.append(time.perf_counter() - s)
         t += dt.timedelta(hours=step_hours)
     found = list(Warning.objects.prefetch_related("cases"))

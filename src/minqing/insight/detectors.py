@@ -11,9 +11,11 @@ itself in Chinese with the figures that raised it (docs/warnings.md).
   SEASONAL_MIN, 1.5 × the baseline and more than 3 Poisson standard deviations above.
 - repeat (重复反映): one person (by verified phone or the source system's user id, never an anonymous
   voice) with at least REPEAT_CASES cases in REPEAT_DAYS days.
-- rebound (反弹回潮): a new voice at the same village and of the same category, saying the same thing
-  (cosine ≥ REBOUND_SIMILARITY) as a case closed within the last REBOUND_DAYS days, at least REBOUND_GAP
-  after it was closed.
+- rebound (反弹回潮): a new voice at the same village saying the same thing as a case closed there within
+  the last REBOUND_DAYS days, at least REBOUND_GAP after it was closed — the duplicate search's own
+  retrieval and score (ledger/similar.py, character-bigram similarity ≥ REBOUND_SIMILARITY, the level
+  at which a voice counts as a duplicate), asked of closed cases. Categories are not compared: a new
+  voice is usually not yet triaged.
 """
 
 import datetime as dt
@@ -21,16 +23,12 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
-
 from .hotspots import cluster
 
-SURGE_HOURS, SURGE_VOICES, SURGE_PEOPLE, SURGE_LINK = 72, 5, 3, 0.2
+SURGE_HOURS, SURGE_VOICES, SURGE_PEOPLE, SURGE_LINK, SURGE_RISE, BACKGROUND_DAYS = 72, 5, 3, 0.2, 3.0, 30
 SEASONAL_MIN, SEASONAL_RATIO, SEASONAL_Z, SMOOTH = 8, 1.5, 3.0, 2.0
 REPEAT_DAYS, REPEAT_CASES = 30, 3
-REBOUND_DAYS, REBOUND_SIMILARITY, REBOUND_GAP = 180, 0.5, dt.timedelta(days=3)
+REBOUND_DAYS, REBOUND_SIMILARITY, REBOUND_GAP = 180, 0.35, dt.timedelta(days=3)
 
 
 @dataclass
@@ -47,25 +45,36 @@ class Finding:
     event_at: dt.datetime | None = None
 
 
-def surges(rows: list[dict], now: dt.datetime, background: list[tuple[str, str]] = ()) -> list[Finding]:
+def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> list[Finding]:
     """rows: the cases of the last SURGE_HOURS, as for hotspots.cluster (with `village`, `village_name`);
-    background: (search_text, title) of earlier cases, for how common each word usually is."""
+    background: (search_text, title, village) of the BACKGROUND_DAYS before, for how common each word
+    usually is and how often the same thing was said at that village before: a surge is sudden — at
+    least SURGE_RISE times what the month before would give in SURGE_HOURS (plus one), else it is a
+    standing problem, which the hotspots show."""
     by_number = {r["number"]: r for r in rows}
+    texts = [(b[0], b[1]) for b in background]
     out = []
-    for h in cluster(rows, link=SURGE_LINK, min_voices=SURGE_VOICES, end=now, background=background):
+    for h in cluster(rows, link=SURGE_LINK, min_voices=SURGE_VOICES, end=now, background=texts):
         members = [by_number[n] for n in h.cases]
         villages = {r["village"] for r in members if r["village"]}
         if len(villages) != 1 or h.people < SURGE_PEOPLE:
             continue
         village = villages.pop()
         name = next(r["village_name"] for r in members if r["village"] == village)
+        lead = set(h.keywords[:3])
+        before = sum(1 for b in background if len(b) > 2 and b[2] == village and len(lead & set(b[0].split())) >= 2)
+        expected = before * SURGE_HOURS / (BACKGROUND_DAYS * 24)
+        if h.voices < SURGE_RISE * (expected + 1):
+            continue
         hours = max(1, math.ceil((h.last - h.first).total_seconds() / 3600))
         out.append(Finding(
             kind="surge", key=f"surge:{village}:{h.cases[0]}", place=village, cases=h.cases, score=h.heat,
             title=f"{name}：{h.people}人集中反映“{'、'.join(h.keywords[:3]) or h.title}”",
-            explanation=(f"{hours}小时内{name}有{h.people}人（{h.voices}条诉求）反映同一问题，关键词：{'、'.join(h.keywords[:5])}。"
+            explanation=(f"{hours}小时内{name}有{h.people}人（{h.voices}条诉求）反映同一问题，关键词：{'、'.join(h.keywords[:5])}；"
+                         f"此前{BACKGROUND_DAYS}天同地同类诉求{before}件。"
                          f"同地短时集中反映可能引发群体性事件，建议当日研判、主动上门。"),
-            figures={"voices": h.voices, "people": h.people, "hours": hours, "keywords": h.keywords},
+            figures={"voices": h.voices, "people": h.people, "hours": hours, "keywords": h.keywords,
+                     "before": before, "expected": round(expected, 2)},
             event_at=h.last))
     return out
 
@@ -123,49 +132,15 @@ def repeats(groups: list[dict]) -> list[Finding]:
     return out
 
 
-def rebounds(new: list[dict], closed: list[dict]) -> list[Finding]:
-    """new / closed: {number, title, search_text, village, village_name, category, received_at | closed_at}.
-    A new case matches a closed one at the same village and category, closed before it came, when their
-    texts are alike. Compared group by group (village × category), so memory stays small."""
-    groups: dict[tuple, tuple[list, list]] = {}
-    for r in new:
-        if r["village"]:
-            groups.setdefault((r["village"], r["category"]), ([], []))[0].append(r)
-    for r in closed:
-        if (r["village"], r["category"]) in groups:
-            groups[(r["village"], r["category"])][1].append(r)
-    pairs = [(a, b) for a, b in groups.values() if b]
-    if not pairs:
-        return []
-    vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True)
-    try:
-        vec.fit([r["search_text"] for a, b in pairs for r in a + b])
-    except ValueError:
-        return []
-    out: dict[str, Finding] = {}
-    for fresh, old in pairs:
-        sim = (normalize(vec.transform([r["search_text"] for r in fresh]))
-               @ normalize(vec.transform([r["search_text"] for r in old])).T).toarray()
-        for i, j in zip(*np.nonzero(sim >= REBOUND_SIMILARITY), strict=True):
-            a, b = fresh[i], old[j]
-            if b["closed_at"] + REBOUND_GAP > a["received_at"]:
-                continue  # right after closing it is dissatisfaction with the answer, not a rebound
-            _rebound(out, a, b, float(sim[i, j]))
-    return list(out.values())
-
-
-def _rebound(out: dict, a: dict, b: dict, similarity: float) -> None:
-    f = out.get(b["number"])
-    if f is None:
-        days = (a["received_at"] - b["closed_at"]).days
-        f = out[b["number"]] = Finding(
-            kind="rebound", key=f"rebound:{b['number']}", place=b["village"], category=b["category"],
-            score=round(similarity, 3), cases=[b["number"]],
-            title=f"{b['village_name']}：已办结的“{b['title'][:24]}”又有人反映",
-            explanation=(f"{b['number']}于{b['closed_at']:%Y-%m-%d}办结，{days}天后同一地点又收到相同问题的诉求"
-                         f"（{a['number']}，相似度{similarity:.2f}）。问题可能反弹回潮，建议回查整改效果、查找根源。"),
-            figures={"closed": b["number"], "days": days, "similarity": round(similarity, 3)},
-            event_at=a["received_at"])
-    if a["number"] not in f.cases:
-        f.cases.append(a["number"])
-        f.event_at = max(f.event_at, a["received_at"])
+def rebound(new: dict, closed: dict, similarity: float) -> Finding:
+    """A new voice saying what a case closed at the same place said (found by insight/warnings.py with
+    the duplicate search's retrieval): the problem may have come back."""
+    days = (new["received_at"] - closed["closed_at"]).days
+    return Finding(
+        kind="rebound", key=f"rebound:{closed['number']}", place=closed["village"], category=closed["category"],
+        score=round(similarity, 3), cases=[closed["number"], new["number"]],
+        title=f"{closed['village_name']}：已办结的“{closed['title'][:24]}”又有人反映",
+        explanation=(f"{closed['number']}于{closed['closed_at']:%Y-%m-%d}办结，{days}天后同一地点又收到相同问题的诉求"
+                     f"（{new['number']}，相似度{similarity:.2f}）。问题可能反弹回潮，建议回查整改效果、查找根源。"),
+        figures={"closed": closed["number"], "days": days, "similarity": round(similarity, 3)},
+        event_at=new["received_at"])

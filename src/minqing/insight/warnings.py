@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import Substr
 
 from .. import clock
@@ -27,11 +27,15 @@ VILLAGE = 3 * PATH_WIDTH
 MERGE_WINDOW = {"surge": dt.timedelta(days=7), "repeat": dt.timedelta(days=30), "rebound": dt.timedelta(days=30)}
 
 
-def scan(now: dt.datetime | None = None) -> dict:
-    """Run every detector on the windows ending now; returns how many warnings each raised (new ones)."""
+SCAN_WINDOW = dt.timedelta(hours=2)  # new voices checked for rebounds: the worker scans hourly, with overlap
+
+
+def scan(now: dt.datetime | None = None, window: dt.timedelta = SCAN_WINDOW) -> dict:
+    """Run every detector on the windows ending now; returns how many warnings each raised (new ones).
+    `window`: how far back new voices are checked against closed cases (since the previous scan)."""
     now = now or clock.now()
-    found = (detectors.surges(_recent_rows(now), now, _background(now)) + _seasonal(now) + detectors.repeats(_repeat_groups(now))
-             + detectors.rebounds(*_rebound_rows(now)))
+    found = (detectors.surges(_recent_rows(now), now, _background(now)) + _seasonal(now)
+             + detectors.repeats(_repeat_groups(now)) + _rebounds(now, window))
     raised: dict[str, int] = defaultdict(int)
     for f in found:
         if store(f, now):
@@ -43,7 +47,7 @@ def replay(since: dt.datetime, until: dt.datetime, step: dt.timedelta = dt.timed
     """Scan at each step of a past period, as the worker would have (the demo's history, backfills)."""
     raised, t = 0, since
     while t <= until:
-        raised += sum(scan(t)["raised"].values())
+        raised += sum(scan(t, step)["raised"].values())
         t += step
     return raised
 
@@ -53,12 +57,14 @@ def _recent_rows(now):
     return case_rows(qs.exclude(close_reason__in=["spam", "withdrawn"]))
 
 
-def _background(now, days: int = 30, limit: int = 3000) -> list[tuple[str, str]]:
-    """Earlier cases, to learn how common each word usually is (the most recent `limit` of `days`)."""
+def _background(now, limit: int = 20000) -> list[tuple[str, str, str]]:
+    """(search_text, title, village) of the cases of the month before the surge window (the most recent
+    `limit`): how common each word usually is, and what each village usually says."""
     before = now - dt.timedelta(hours=detectors.SURGE_HOURS)
-    qs = (Case.objects.filter(received_at__gt=before - dt.timedelta(days=days), received_at__lte=before)
-          .order_by("-received_at").values_list("search_text", "title")[:limit])
-    return list(qs)
+    qs = (Case.objects.filter(received_at__gt=before - dt.timedelta(days=detectors.BACKGROUND_DAYS),
+                              received_at__lte=before)
+          .order_by("-received_at").values_list("search_text", "title", "place_path")[:limit])
+    return [(t, title, path[:VILLAGE] if len(path) >= VILLAGE else "") for t, title, path in qs]
 
 
 def _township_names() -> dict:
@@ -119,31 +125,27 @@ def _repeat_groups(now) -> list[dict]:
     return groups
 
 
-def _rebound_rows(now):
-    fields = ("number", "title", "search_text", "place_path", "category_top", "unit__name", "unit__level",
-              "unit__parent__name", "received_at", "closed_at")
+def _rebounds(now, window) -> list:
+    """Each voice of the window against the cases closed at its village in the last REBOUND_DAYS (at
+    least REBOUND_GAP before it came), with the duplicate search's retrieval and score."""
+    from ..ledger.similar import place_of, similar_in
 
-    def rows(qs):
-        out = []
-        for r in qs.values(*fields):
-            grid = r["unit__level"] == Level.GRID
-            out.append({**r, "village": r["place_path"][:VILLAGE] if len(r["place_path"]) >= VILLAGE else "",
-                        "village_name": r["unit__parent__name"] if grid else r["unit__name"],
-                        "category": r["category_top"]})
-        return out
-
-    new = rows(Case.objects.filter(received_at__gt=now - dt.timedelta(days=7), received_at__lte=now)
-               .exclude(category_top=""))
-    villages = {r["village"] for r in new if r["village"]}
-    if not villages:
-        return new, []
-    place = Q()
-    for v in villages:
-        place |= in_subtree("place_path", v)
-    closed = rows(Case.objects.filter(place, status=Status.CLOSED, closed_at__gt=now - dt.timedelta(days=detectors.REBOUND_DAYS),
-                                      closed_at__lte=now).exclude(close_reason__in=["spam", "withdrawn", "merged"])
-                  .order_by("-closed_at")[:20000])
-    return new, closed
+    out = []
+    new = (Case.objects.filter(received_at__gt=now - window, received_at__lte=now)
+           .exclude(close_reason__in=["spam", "withdrawn"]).select_related("unit", "unit__parent"))
+    for case in new.iterator(chunk_size=500):
+        place = place_of(case)
+        closed = Case.objects.filter(in_subtree("place_path", place.path), status=Status.CLOSED,
+                                     closed_at__gt=now - dt.timedelta(days=detectors.REBOUND_DAYS),
+                                     closed_at__lte=case.received_at - detectors.REBOUND_GAP
+                                     ).exclude(close_reason__in=["spam", "withdrawn", "duplicate", "merged"])
+        for m in similar_in(case, closed, detectors.REBOUND_SIMILARITY, 1):
+            old = m.case
+            out.append(detectors.rebound(
+                {"number": case.number, "received_at": case.received_at},
+                {"number": old.number, "title": old.title, "closed_at": old.closed_at, "village": place.path,
+                 "village_name": place.name, "category": old.category_top}, m.score))
+    return out
 
 
 @transaction.atomic

@@ -107,6 +107,11 @@ def _scored(case: Case, qs, threshold: float, limit: int, pool: int = CANDIDATE_
     return [Match(rows[pk], score, kind) for score, pk, kind in found if pk in rows]
 
 
+def similar_in(case: Case, qs, threshold: float, limit: int = 5) -> list[Match]:
+    """Cases of `qs` saying what `case` says (the same retrieval and score as duplicates), best first."""
+    return _scored(case, qs, threshold, limit)
+
+
 def place_of(case: Case):
     """The village (or higher unit) whose subtree is 'the same place' for duplicates."""
     return case.unit.parent if case.unit.level == Level.GRID and case.unit.parent_id else case.unit
