@@ -53,7 +53,7 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> 
     standing problem, which the hotspots show."""
     by_number = {r["number"]: r for r in rows}
     texts = [(b[0], b[1]) for b in background]
-    out = []
+    out, before_at = [], _said_before(rows, background)
     for h in cluster(rows, link=SURGE_LINK, min_voices=SURGE_VOICES, end=now, background=texts):
         members = [by_number[n] for n in h.cases]
         villages = {r["village"] for r in members if r["village"]}
@@ -61,8 +61,7 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> 
             continue
         village = villages.pop()
         name = next(r["village_name"] for r in members if r["village"] == village)
-        lead = set(h.keywords[:3])
-        before = sum(1 for b in background if len(b) > 2 and b[2] == village and len(lead & set(b[0].split())) >= 2)
+        before = before_at(village, [r["search_text"] for r in members])
         expected = before * SURGE_HOURS / (BACKGROUND_DAYS * 24)
         if h.voices < SURGE_RISE * (expected + 1):
             continue
@@ -77,6 +76,35 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> 
                      "before": before, "expected": round(expected, 2)},
             event_at=h.last))
     return out
+
+
+def _said_before(rows: list[dict], background: list[tuple]):
+    """before(village, texts) → how many of the village's background cases are close (cosine ≥ SURGE_LINK)
+    to the centre of `texts`: how often the same thing was said there in the month before."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    by_village: dict[str, list[str]] = {}
+    for b in background:
+        if len(b) > 2 and b[2]:
+            by_village.setdefault(b[2], []).append(b[0])
+    try:
+        vec = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True).fit(
+            [r["search_text"] for r in rows] + [b[0] for b in background])
+    except ValueError:
+        return lambda village, texts: 0
+    matrices: dict = {}
+
+    def before(village: str, texts: list[str]) -> int:
+        if not by_village.get(village):
+            return 0
+        if village not in matrices:
+            matrices[village] = normalize(vec.transform(by_village[village]))
+        centre = normalize(np.asarray(normalize(vec.transform(texts)).mean(axis=0)))
+        return int((np.asarray(matrices[village] @ centre.T).ravel() >= SURGE_LINK).sum())
+
+    return before
 
 
 def seasonal(now_counts: dict, prior_years: dict, recent_weeks: dict, names: dict, week: str) -> list[Finding]:
