@@ -42,6 +42,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minqing.settings")  # the task 
 from django_tasks import task  # noqa: E402
 
 from ._report import log, print_table
+from .ledger import _pg_admin, _pg_database_exists
 
 SCAN_TARGET_S = 60.0  # at TARGET_SIZE
 RATES_TARGET_S = 5.0
@@ -312,15 +313,6 @@ def measure_worker(count: int, *, persistent: bool = False) -> dict:
 
 
 # ---------------------------------------------------------------------------------- processes
-def _pg_admin(url: str, statements: list[str]) -> None:
-    import psycopg
-
-    u = urlparse(url)
-    with psycopg.connect(urlunparse(u._replace(path="/postgres")), autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
-
-
 def _pg_name(size: int) -> str:
     name = f"{PG_PREFIX}{size}"
     assert name.startswith(PG_PREFIX) and not name.startswith("mqbench") and name not in ("test", "test_minqing")
@@ -348,19 +340,11 @@ def _reset(db: str, size: int, args) -> None:
         _pg_admin(args.pg_url, [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'])
 
 
-def _pg_exists(args, name: str) -> bool:
-    import psycopg
-
-    u = urlparse(args.pg_url)
-    with psycopg.connect(urlunparse(u._replace(path="/postgres")), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
 def child(args) -> dict:
     import logging
 
     logging.getLogger("minqing.workflow.notify").setLevel(logging.WARNING)
-    if args.fresh or (args.db == "postgresql" and not _pg_exists(args, _pg_name(args.size))):
+    if args.fresh or (args.db == "postgresql" and not _pg_database_exists(args, _pg_name(args.size))):
         _reset(args.db, args.size, args)
     import django
 

@@ -11,6 +11,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
@@ -93,8 +94,8 @@ def _when(value, field: str, label: str) -> dt.datetime | None:
                 dt.date.fromisoformat(text), dt.time(23, 59, 59))
         except ValueError:
             raise Invalid(f"{label}格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM", field=field) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=clock.now().astimezone().tzinfo)
+    if moment.tzinfo is None:  # the office's clock, as deadlines are
+        moment = timezone.make_aware(moment)
     return moment
 
 

@@ -168,8 +168,7 @@ def latest_hotspots(user, base, limit: int = 8) -> dict:
 
 def refresh_hotspots(now: dt.datetime | None = None, days: int = HOTSPOT_DAYS) -> int:
     """The worker's hourly job: hotspots of the last `days` for the county and each township, stored."""
-    from ..workflow.stats import responsible_in
-    from .service import _placed_in, hotspots_of
+    from .service import hotspots_of, in_area
 
     now = now or clock.now()
     since = now - dt.timedelta(days=days)
@@ -177,7 +176,7 @@ def refresh_hotspots(now: dt.datetime | None = None, days: int = HOTSPOT_DAYS) -
     for u in units:
         t0 = time.perf_counter()
         qs = Case.objects.filter(received_at__gte=since, received_at__lt=now).filter(
-            responsible_in(u) | _placed_in(u)).exclude(close_reason__in=["spam", "withdrawn"])
+            in_area(u)).exclude(close_reason__in=["spam", "withdrawn"])
         items = hotspots_of(qs, now)
         HotspotRun.objects.create(unit=u, computed_at=now, since=since, until=now, cases=qs.count(),
                                   seconds=round(time.perf_counter() - t0, 3), items=items)

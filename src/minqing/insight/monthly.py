@@ -31,10 +31,9 @@ from ..ledger.models import Case, Rectification
 from ..ledger.search import matching
 from ..org.models import Level, Role, Unit, User
 from ..org.scope import in_subtree
-from ..workflow.stats import responsible_in
 from .dashboard import figures
 from .models import MonthlyProblem, Warning
-from .service import _placed_in, hotspots_of
+from .service import hotspots_of, in_area
 
 TOP = 5
 LOOKBACK_MONTHS = 6
@@ -60,7 +59,7 @@ def _moment(day: dt.date) -> dt.datetime:
 
 def area_cases(base: Unit | None, lo: dt.datetime, hi: dt.datetime):
     qs = Case.objects.filter(received_at__gte=lo, received_at__lt=hi).exclude(close_reason__in=["spam", "withdrawn"])
-    return qs.filter(responsible_in(base) | _placed_in(base)) if base else qs
+    return qs.filter(in_area(base)) if base else qs
 
 
 @transaction.atomic

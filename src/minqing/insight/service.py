@@ -33,7 +33,7 @@ def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int 
     base = unit_or_own(user, unit)
     qs = period(cases_visible_to(user), since, until)
     if base is not None:
-        qs = qs.filter(responsible_in(base) | _placed_in(base))
+        qs = qs.filter(in_area(base))
     return hotspots_of(qs, _window_end(until), limit)
 
 
@@ -51,7 +51,8 @@ def _window_end(until: str):
     return day_bounds("", until)[1] if until else clock.now()
 
 
-def _placed_in(unit):
+def in_area(unit):
+    """Cases of a unit's area for hotspots and reports: placed in its subtree, or its subtree's to handle."""
     from ..org.scope import in_subtree
 
-    return in_subtree("place_path", unit.path)
+    return responsible_in(unit) | in_subtree("place_path", unit.path)
