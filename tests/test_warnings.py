@@ -157,3 +157,29 @@ def test_a_standing_problem_is_no_surge(make_case, county):
     for i, text in enumerate(DUST):
         at(NOW - dt.timedelta(hours=40 - 6 * i), make_case, "VA", text, submitter=person(i))
     assert "surge" not in warnings.scan(NOW)["raised"]
+
+
+def test_a_busy_day_pushes_the_first_warnings_and_then_one_notice(make_case, county, monkeypatch):
+    """Leaders get the first NOTIFY_DAILY warnings of a day one by one (the scan stores its findings by
+    priority); after that one notice per day says there are more, and the page lists them all."""
+    monkeypatch.setattr(warnings, "NOTIFY_DAILY", 1)
+    for who in range(3):
+        for k in range(3):
+            at(NOW - dt.timedelta(days=20 - 8 * k, hours=who), make_case, "VB", f"第{k + 1}次反映：宅基地纠纷{who}",
+               submitter={"mode": "protected", "name": "李四", "phone": f"1381234567{who}"})
+    assert warnings.scan(NOW)["raised"] == {"repeat": 3}
+    pushed = Notification.objects.filter(kind="warning", user__username="leader")
+    texts = sorted(pushed.values_list("text", flat=True))
+    assert len(texts) == 2 and sum("其余不再逐条推送" in t for t in texts) == 1
+    assert Warning.objects.count() == 3
+
+
+def test_the_surge_baseline_counts_the_hours_its_sample_covers(make_case, county):
+    """At high volume the month before is sampled (the most recent cases): the expected count is
+    scaled by the hours the sample covers, not by the whole month."""
+    for i in range(6):
+        at(NOW - dt.timedelta(days=4 + i), make_case, "VA", USUAL[i])
+    rows, hours = warnings._background(NOW, limit=3)
+    assert len(rows) == 3 and 24 * 2 < hours < 24 * 4
+    rows, hours = warnings._background(NOW)
+    assert len(rows) == 6 and hours == 24 * detectors.BACKGROUND_DAYS

@@ -198,9 +198,12 @@ class World:
     now_ts: float
     seed: int = 2026
     extra_defaults: dict = field(default_factory=dict)
+    # varied: every text its own (sentences of two or three messages, the title cut from the first),
+    # so that no complaint recurs whole: a background without real surges or rebounds (bench insight)
+    varied: bool = False
 
 
-def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026) -> World:
+def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026, varied: bool = False) -> World:
     from ..ledger.models import Category
     from ..org.demo import DEPARTMENTS
     from ..org.models import Level, Unit
@@ -234,7 +237,7 @@ def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026) -> Wor
                    if f"QS-{code}" in units}
     county = units["QS"]
     return World(places, _table(zip(range(len(places)), weights, strict=True)), leaves, top_table, departments,
-                 (county.id, county.path), pool, now.timestamp(), seed)
+                 (county.id, county.path), pool, now.timestamp(), seed, varied=varied)
 
 
 # ---------------------------------------------------------------------------------- the rows
@@ -347,21 +350,28 @@ def generate(world: World, total: int, to_db: Callable[[float], object], chunk: 
         else:
             lst = leaves[top]
             category_id, category_top = lst[int(r() * len(lst))], top
-        # Text: one message's title and some of its sentences, sometimes a sentence of another.
+        # Text: one message's title and some of its sentences, sometimes a sentence of another
+        # (varied: one sentence of each of two or three messages, titled by the first).
         item = pool[int(r() * len(pool))]
         sents = item.sentences
-        k = min(len(sents), 1 + int(r() * 4))
-        first = int(r() * (len(sents) - k + 1))
-        chosen = sents[first:first + k]
-        if r() < 0.3:
-            other = pool[int(r() * len(pool))].sentences
-            chosen = chosen + [other[int(r() * len(other))]]
+        if world.varied:
+            chosen = [sents[int(r() * len(sents))]]
+            for _ in range(1 + (r() < 0.5)):
+                other = pool[int(r() * len(pool))].sentences
+                chosen.append(other[int(r() * len(other))])
+            title, tokens = chosen[0][0][:30], []
+        else:
+            k = min(len(sents), 1 + int(r() * 4))
+            first = int(r() * (len(sents) - k + 1))
+            chosen = sents[first:first + k]
+            if r() < 0.3:
+                other = pool[int(r() * len(pool))].sentences
+                chosen = chosen + [other[int(r() * len(other))]]
+            title, tokens = item.title, list(item.title_tokens)
         text = "".join(s for s, _ in chosen)
-        tokens = list(item.title_tokens)
         for _, toks in chosen:
             tokens.extend(toks)
         search_text = " ".join(dict.fromkeys(tokens))
-        title = item.title
         contact_s, resolve_s = LIMITS[urgency]
         contact_due, resolve_due = ts + contact_s, ts + resolve_s
         extensions = 0

@@ -66,7 +66,7 @@ def noop(i: int = 0) -> int:
 
 # ------------------------------------------------------------------------------------ the ledger
 def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = False, fast: bool = True,
-            cache_dir: Path | None = None) -> dict:
+            cache_dir: Path | None = None, varied: bool = False) -> dict:
     """The demo county with its staff, and `size` generated cases (reused when the stored ledger
     has the same size and seed). fast=False inserts with every index in place (inside a test)."""
     from .. import clock
@@ -77,6 +77,8 @@ def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = 
     ensure_county(out=log)  # units, leaders and handlers: escalations notify them
     _data.setup_county()
     want = {"size": size, "seed": seed, "version": _data.GENERATOR_VERSION}
+    if varied or pool_size != 600:  # (ledgers stored before these two existed keep their meta)
+        want |= {"pool": pool_size, "varied": varied}
     meta = _data.read_meta() if fast else {}
     if not fresh and {k: meta.get(k) for k in want} == want and Case.objects.count() == size:
         log(f"reusing the ledger of {size:,} cases loaded {meta.get('loaded_at')} (--fresh to rebuild)")
@@ -84,7 +86,7 @@ def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = 
     if Case.objects.exists():
         raise RuntimeError("the benchmark database holds another ledger: run with --fresh")
     pool = _data.load_pool(pool_size, cache_dir, log=log)
-    world = _data.build_world(pool, clock.now(), seed=seed)
+    world = _data.build_world(pool, clock.now(), seed=seed, varied=varied)
     log(f"generating and loading {size:,} cases …")
     load = _data.load_ledger(world, size, fast=fast, log=log)
     log(f"loaded in {load['seconds']:.0f}s")

@@ -45,12 +45,14 @@ class Finding:
     event_at: dt.datetime | None = None
 
 
-def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> list[Finding]:
+def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = (),
+           background_hours: float = BACKGROUND_DAYS * 24) -> list[Finding]:
     """rows: the cases of the last SURGE_HOURS, as for hotspots.cluster (with `village`, `village_name`);
-    background: (search_text, title, village) of the BACKGROUND_DAYS before, for how common each word
-    usually is and how often the same thing was said at that village before: a surge is sudden — at
-    least SURGE_RISE times what the month before would give in SURGE_HOURS (plus one), else it is a
-    standing problem, which the hotspots show."""
+    background: (search_text, title, village) of the cases before (the BACKGROUND_DAYS before, or the
+    most recent of them: `background_hours` is the time they cover), for how common each word usually
+    is and how often the same thing was said at that village before: a surge is sudden — at least
+    SURGE_RISE times what the background would give in SURGE_HOURS (plus one), else it is a standing
+    problem, which the hotspots show."""
     by_number = {r["number"]: r for r in rows}
     texts = [(b[0], b[1]) for b in background]
     out, before_at = [], _said_before(rows, background)
@@ -62,7 +64,7 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> 
         village = villages.pop()
         name = next(r["village_name"] for r in members if r["village"] == village)
         before = before_at(village, [r["search_text"] for r in members])
-        expected = before * SURGE_HOURS / (BACKGROUND_DAYS * 24)
+        expected = before * SURGE_HOURS / max(background_hours, SURGE_HOURS)
         if h.voices < SURGE_RISE * (expected + 1):
             continue
         hours = max(1, math.ceil((h.last - h.first).total_seconds() / 3600))
@@ -70,12 +72,16 @@ def surges(rows: list[dict], now: dt.datetime, background: list[tuple] = ()) -> 
             kind="surge", key=f"surge:{village}:{h.cases[0]}", place=village, cases=h.cases, score=h.heat,
             title=f"{name}：{h.people}人集中反映“{'、'.join(h.keywords[:3]) or h.title}”",
             explanation=(f"{hours}小时内{name}有{h.people}人（{h.voices}条诉求）反映同一问题，关键词：{'、'.join(h.keywords[:5])}；"
-                         f"此前{BACKGROUND_DAYS}天同地同类诉求{before}件。"
+                         f"此前{_days(background_hours)}天同地同类诉求{before}件。"
                          f"同地短时集中反映可能引发群体性事件，建议当日研判、主动上门。"),
             figures={"voices": h.voices, "people": h.people, "hours": hours, "keywords": h.keywords,
                      "before": before, "expected": round(expected, 2)},
             event_at=h.last))
     return out
+
+
+def _days(hours: float) -> str:
+    return f"{hours / 24:.0f}" if hours >= 48 else f"{hours / 24:.1f}"
 
 
 def _said_before(rows: list[dict], background: list[tuple]):

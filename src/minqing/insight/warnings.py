@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from .. import clock
 from ..errors import Forbidden, IllegalTransition, Invalid, NotFound
@@ -27,6 +28,8 @@ VILLAGE = 3 * PATH_WIDTH
 MERGE_WINDOW = {"surge": dt.timedelta(days=7), "repeat": dt.timedelta(days=30), "rebound": dt.timedelta(days=30)}
 
 
+PRIORITY = ["surge", "seasonal", "repeat", "rebound"]  # the order a scan's findings are stored (and pushed) in
+NOTIFY_DAILY = 10  # warnings pushed one by one to an area's leaders per day; the rest wait on the page
 SCAN_WINDOW = dt.timedelta(hours=2)  # new voices checked for rebounds: the worker scans hourly, with overlap
 
 
@@ -34,8 +37,10 @@ def scan(now: dt.datetime | None = None, window: dt.timedelta = SCAN_WINDOW) -> 
     """Run every detector on the windows ending now; returns how many warnings each raised (new ones).
     `window`: how far back new voices are checked against closed cases (since the previous scan)."""
     now = now or clock.now()
-    found = (detectors.surges(_recent_rows(now), now, _background(now)) + _seasonal(now)
+    background, hours = _background(now)
+    found = (detectors.surges(_recent_rows(now), now, background, hours) + _seasonal(now)
              + detectors.repeats(_repeat_groups(now)) + _rebounds(now, window))
+    found.sort(key=lambda f: (PRIORITY.index(f.kind), -f.score))  # the first of the day are pushed
     raised: dict[str, int] = defaultdict(int)
     for f in found:
         if store(f, now):
@@ -57,14 +62,18 @@ def _recent_rows(now):
     return case_rows(qs.exclude(close_reason__in=["spam", "withdrawn"]))
 
 
-def _background(now, limit: int = 20000) -> list[tuple[str, str, str]]:
+def _background(now, limit: int = 20000) -> tuple[list[tuple[str, str, str]], float]:
     """(search_text, title, village) of the cases of the month before the surge window (the most recent
-    `limit`): how common each word usually is, and what each village usually says."""
+    `limit`): how common each word usually is, and what each village usually says; and the hours they
+    cover (less than the month where more than `limit` cases came in it)."""
     before = now - dt.timedelta(hours=detectors.SURGE_HOURS)
-    qs = (Case.objects.filter(received_at__gt=before - dt.timedelta(days=detectors.BACKGROUND_DAYS),
-                              received_at__lte=before)
-          .order_by("-received_at").values_list("search_text", "title", "place_path")[:limit])
-    return [(t, title, path[:VILLAGE] if len(path) >= VILLAGE else "") for t, title, path in qs]
+    month = dt.timedelta(days=detectors.BACKGROUND_DAYS)
+    qs = (Case.objects.filter(received_at__gt=before - month, received_at__lte=before)
+          .order_by("-received_at").values_list("search_text", "title", "place_path", "received_at")[:limit])
+    rows = list(qs)
+    oldest = rows[-1][3] if len(rows) == limit else before - month
+    return ([(t, title, path[:VILLAGE] if len(path) >= VILLAGE else "") for t, title, path, _at in rows],
+            max((before - oldest).total_seconds() / 3600, 1.0))
 
 
 def _township_names() -> dict:
@@ -187,8 +196,14 @@ def store(f: detectors.Finding, now) -> bool:
         return False
     w = Warning.objects.create(kind=f.kind, key=f.key[:200], unit=unit, unit_path=unit.path, raised_at=now, **fields)
     w.cases.add(*cases)
+    day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     for target in _responsible(unit):
-        notify_unit_staff(target, LEADERS, "warning", f"【预警】{w.title}", f"warning:{w.id}:{target.id}")
+        today = Warning.objects.filter(in_subtree("unit_path", target.path), raised_at__gte=day).count()
+        if today <= NOTIFY_DAILY:
+            notify_unit_staff(target, LEADERS, "warning", f"【预警】{w.title}", f"warning:{w.id}:{target.id}")
+        else:  # a busy day: one notice says so, and the page ranks them
+            notify_unit_staff(target, LEADERS, "warning", f"【预警】{target.name}今天已有{NOTIFY_DAILY}条以上预警，"
+                              "其余不再逐条推送，请到预警页查看", f"warning-more:{day:%Y-%m-%d}:{target.id}")
     return True
 
 
