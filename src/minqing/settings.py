@@ -48,6 +48,10 @@ def _database(url: str | None) -> dict:
         "HOST": u.hostname or "",
         "PORT": str(u.port or ""),
         "CONN_MAX_AGE": 60,
+        # No JIT: the row estimate of an OR of rare words is 20× too high, which pushed the duplicate
+        # search's candidate query over jit_above_cost and spent ~9 ms compiling a 2 ms query (intake
+        # latency, docs/benchmarks.md); minqing's queries are short and run often.
+        "OPTIONS": {"options": "-c jit=off"},
         "TEST": {"NAME": "test_minqing"},
     }
 

@@ -2,6 +2,7 @@
 
     python -m minqing.bench intake_latency [--size 1000000] [--quick] [--voices 200] [--db sqlite|postgresql]
                                            [--fresh] [--profile] [--copies 100] [--json FILE]
+                                           [--train | --train-only] [--no-freeze]
 
 Against a generated ledger (bench/_data.py: the demo county, real sentences recombined, ~60% closed;
 stored under --data-dir as intake-sqlite-<size>, or in the PostgreSQL database mqintake_<size>, and
@@ -20,7 +21,8 @@ are printed, the duplicates/precedents time split into its phases (segmenting an
 rare words, the full-text candidate query, fetching and scoring the candidates), and the process's
 memory (RSS) before and after loading the segmenter, the category model and the word statistics.
 Target: p99 < 50 ms for suggest + duplicates + precedents at 1,000,000 cases. When it is missed (or
-with --profile), a cProfile of the slow part and the candidate query's plan are printed."""
+with --profile), a cProfile of the slow part and the candidate query's plan are printed.
+--train / --train-only: also (only) time `minqing text train` on the ledger (measure_training)."""
 
 from __future__ import annotations
 
@@ -122,7 +124,7 @@ class Phases:
             return wrapper
 
         with mock.patch.object(similar, "words", timed("words", similar.words)), \
-                mock.patch.object(similar, "_candidate_ids", timed("fts", similar._candidate_ids)), \
+                mock.patch.object(similar, "_candidate_rows", timed("candidates", similar._candidate_rows)), \
                 mock.patch.object(similar, "bigrams", timed("bigrams", similar.bigrams)):
             yield
 
@@ -133,7 +135,7 @@ class Phases:
         self.current.clear()
 
     def summary(self) -> dict[str, dict[str, float]]:
-        names = ["words", "fts", "bigrams", "fetch+score"]
+        names = ["words", "candidates", "bigrams", "fetch+score"]
         return {n: {"median": median([v.get(n, 0.0) for v in self.per_voice]),
                     "p99": percentile([v.get(n, 0.0) for v in self.per_voice], 99)} for n in names} \
             if self.per_voice else {}
@@ -213,6 +215,7 @@ def measure(user, voices: list[tuple[str, str]], units: list[str], copies: int =
     cpu: dict[str, list[float]] = {k: [] for k in names}  # process CPU time: what the code costs, without
     # the waits of a busy machine (other processes on the CPUs, disk reads)
     phases = Phases()
+    noise: list[float] = []  # the same fixed CPU work after every voice: how much the machine itself varies
     found, checked, dups, precs, suggested = 0, 0, 0, 0, 0
     slowest: list[tuple[float, int]] = []
     with phases.installed():
@@ -244,6 +247,9 @@ def measure(user, voices: list[tuple[str, str]], units: list[str], copies: int =
             for k, (a, b) in zip(names, ((c0, c1), (c1, c2), (c2, c3), (c3, c4), (c1, c4)), strict=True):
                 cpu[k].append((b - a) * 1000)
             slowest.append(((t4 - t1) * 1000, i))
+            t5 = time.perf_counter()
+            _fixed_work()
+            noise.append((time.perf_counter() - t5) * 1000)
             dups += bool(d)
             precs += bool(p)
             suggested += s["category"] is not None
@@ -258,7 +264,16 @@ def measure(user, voices: list[tuple[str, str]], units: list[str], copies: int =
         "with_duplicates": dups, "with_precedents": precs, "with_category": suggested,
         "copies_checked": checked, "copies_found": found,
         "slowest": [i for _ms, i in slowest[:10]],
+        "machine_noise": {"median": median(noise), "p99": percentile(noise, 99), "max": max(noise)},
     }
+
+
+def _fixed_work(n: int = 200_000) -> int:
+    """A fixed amount of pure-Python work (~10 ms on the 2-core benchmark machine)."""
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
 
 
 # ---------------------------------------------------------------------------------- diagnosis
@@ -471,6 +486,26 @@ def keep_model(args) -> None:
                 shutil.copy2(path.with_suffix(suffix), shared.with_suffix(suffix))
 
 
+def measure_training() -> dict:
+    """`minqing text train` on this ledger (the newest 200,000 categorised cases and the shipped data):
+    wall and CPU time (segmentation runs in forked workers: their CPU and peak memory are counted),
+    this process's memory before and at its peak, the model's size on disk."""
+    from ..text.evaluate import train_from_ledger
+
+    lines: list[str] = []
+    rss0, wall0 = rss_mb(), time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    path = train_from_ledger(out=lines.append)
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1, strict=True))
+    info = json.loads(path.with_suffix(".json").read_text("utf-8"))
+    return {"seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "rss_before_mb": round(rss0),
+            "peak_mb": round(peak_mb()), "worker_peak_mb": round(cpu1[1].ru_maxrss / 1024),
+            "model_mb": round(path.stat().st_size / 2**20, 1), "n_labelled": info.get("n_labelled"),
+            "metrics": info.get("metrics"), "output": lines}
+
+
 # -------------------------------------------------------------------------------------- main
 def parse(argv: list[str]):
     p = argparse.ArgumentParser(prog="python -m minqing.bench intake_latency", description=__doc__.split("\n\n")[0])
@@ -488,6 +523,10 @@ def parse(argv: list[str]):
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     p.add_argument("--pg-url", default=os.environ.get("MINQING_BENCH_PG_URL", DEFAULT_PG_URL))
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--no-freeze", action="store_true", help="measure without the web worker's gc.freeze() "
+                   "after warm-up (minqing/warmup.py)")
+    p.add_argument("--train", action="store_true", help="also time `minqing text train` on this ledger")
+    p.add_argument("--train-only", action="store_true", help="only time `minqing text train` on this ledger")
     args = p.parse_args(argv)
     args.size = args.size or (QUICK_SIZE if args.quick else TARGET_SIZE)
     args.pool = args.pool or (600 if args.quick else 5000)
@@ -514,6 +553,11 @@ def print_report(r: dict, out=sys.stdout) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     w(f"\n  suggest + duplicates + precedents: p99 {total['p99']:.1f} ms — {verdict}"
       f" (CPU p99 {r['cpu']['suggest+duplicates+precedents']['p99']:.1f} ms; load average {load:.1f})\n")
+    noise = r.get("machine_noise")
+    if noise:
+        w(f"  machine noise: the same fixed CPU work after every voice took median {noise['median']:.1f} ms, "
+          f"p99 {noise['p99']:.1f} ms (×{noise['p99'] / noise['median']:.1f}), max {noise['max']:.1f} ms — "
+          "what this machine adds to any p99\n")
     if r["phases"]:
         w("\n  duplicates_of + precedents_of by phase (ms):   median     p99\n")
         for k, v in r["phases"].items():
@@ -570,10 +614,20 @@ def main(argv: list[str]) -> None:
         os.environ["MINQING_INTAKE_REEXEC"] = "1"  # the peak RSS then still includes the generator's
         os.execv(sys.executable, [sys.executable, "-m", "minqing.bench", "intake_latency", *argv])
     users = _data.setup_county()
+    if args.train_only:
+        report = {"db": connection.vendor, "size": args.size, "load": load, "training": measure_training()}
+        print(json.dumps(report["training"], ensure_ascii=False, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
+        return
     user = users["dispatcher"]
     units = village_units()
     voices = read_voices(args.voices + 5, args.seed)
     memory = warm_up(user, units)
+    if not args.no_freeze:  # as a web worker does before serving (minqing/warmup.py)
+        from .. import warmup
+
+        warmup.warm_up()
     keep_model(args)
     log(f"measuring {args.voices} voices against {args.size:,} cases …")
     measure(user, voices[args.voices:], units, copies=0, seed=args.seed + 1, progress=lambda s: None)  # warm
@@ -585,6 +639,9 @@ def main(argv: list[str]) -> None:
     if args.profile or missed:
         report["diagnosis"] = diagnose(user, voices, units, result["slowest"][:5], args.seed)
     print_report(report)
+    if args.train:
+        report["training"] = measure_training()
+        print(json.dumps(report["training"], ensure_ascii=False, indent=1))
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")

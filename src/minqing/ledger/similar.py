@@ -2,8 +2,9 @@
 and precedents — the most similar closed cases with their reply and rating.
 
 Candidates come from the full-text index (the case's rarest indexed words, OR-ed, within a budget
-of document frequency; one query per case for both lookups), then are scored by character-bigram
-similarity (text/similar.py) on three columns; only the matches shown are loaded whole. Duplicates
+of document frequency) with the columns scoring needs, in one query per case for both lookups; the
+place and status rules are applied to those rows, the rest are scored by character-bigram similarity
+(text/similar.py), and only the matches are loaded whole, through the viewer's scope. Duplicates
 must share the place: the same village (a grid's village) — a look-alike from another place is a
 different problem. Figures: docs/duplicates.md."""
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.functions import Length, Substr
 
 from ..org.models import Level
 from ..org.scope import in_subtree
@@ -22,8 +24,14 @@ from ..text.similar import TermStats, bigrams, similarity
 from .models import Case, Reply, Status
 
 DUPLICATE_AT = 0.35
+SCORE_CHARS = 1000  # texts are compared on the title and their first 1,000 characters
 PRECEDENT_AT = 0.12
 CANDIDATE_POOL = 300  # best-ranked candidates scored for duplicates
+# The candidate query's budget: the rare words' document frequencies may add up to this share of the
+# ledger. SQLite's FTS5 ranks the matches inside its index; PostgreSQL reads a heap page per matching
+# row to get its id (~6 µs a row at 1,000,000 cases), so it gets half the budget (docs/duplicates.md).
+WORD_BUDGET = {"postgresql": 0.0025}
+DEFAULT_WORD_BUDGET = 0.005
 PRECEDENT_POOL = 100  # … and for precedents (closed cases anywhere: the first hundred are plenty)
 _stats: tuple[float, TermStats] | None = None
 
@@ -48,7 +56,23 @@ def forget_term_stats() -> None:
     _stats = None
 
 
-def _candidate_ids(terms: list[str], limit: int) -> list[int]:
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    title: str
+    head: str  # the first SCORE_CHARS characters of text_norm
+    length: int  # of text_norm
+    place_path: str
+    status: str
+    close_reason: str
+
+
+_COLUMNS = f"c.id, c.title, substr(c.text_norm, 1, {SCORE_CHARS}), length(c.text_norm), c.place_path, c.status, c.close_reason"
+
+
+def _candidate_rows(terms: list[str], limit: int) -> list[Candidate]:
+    """The best-ranked cases holding any of `terms`, best first, with what scoring and the place and
+    status rules need: one round trip for the search and the rows."""
     if not terms:
         return []
     with connection.cursor() as cur:
@@ -57,14 +81,17 @@ def _candidate_ids(terms: list[str], limit: int) -> list[int]:
             # the primary key backwards computing to_tsvector for every row until enough match
             # (390 ms at 10,000 cases; at 1,000,000 a median 21 s, every row, when fewer than 300 match).
             cur.execute(
-                "WITH m AS MATERIALIZED (SELECT id FROM ledger_case "
-                "WHERE search_tsv @@ to_tsquery('simple', %s)) "
-                "SELECT id FROM m ORDER BY id DESC LIMIT %s", [" | ".join(t.replace("'", "") for t in terms), limit])
+                "WITH m AS MATERIALIZED (SELECT id FROM ledger_case WHERE search_tsv @@ to_tsquery('simple', %s)), "
+                "top AS (SELECT id FROM m ORDER BY id DESC LIMIT %s) "
+                f"SELECT {_COLUMNS} FROM top JOIN ledger_case c ON c.id = top.id ORDER BY c.id DESC",
+                [" | ".join(t.replace("'", "") for t in terms), limit])
         else:
             expr = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            cur.execute("SELECT rowid FROM ledger_case_fts WHERE ledger_case_fts MATCH %s ORDER BY rank LIMIT %s",
-                        [expr, limit])
-        return [row[0] for row in cur.fetchall()]
+            cur.execute(
+                "SELECT " + _COLUMNS + " FROM (SELECT rowid AS id, rank FROM ledger_case_fts "
+                "WHERE ledger_case_fts MATCH %s ORDER BY rank LIMIT %s) f JOIN ledger_case c ON c.id = f.id "
+                "ORDER BY f.rank", [expr, limit])
+        return [Candidate(*row) for row in cur.fetchall()]
 
 
 @dataclass
@@ -74,42 +101,45 @@ class Match:
     kind: str  # exact | near | similar
 
 
-def _candidates(case: Case) -> list[int]:
-    """Ids of the best-ranked cases sharing the case's rarest words, best first: one full-text query
-    per case object, shared by duplicates_of and precedents_of. The words come from the stored
-    search_text (already segmented at intake, from the normalised title and text), not from a
-    second segmentation."""
+def _candidates(case: Case) -> list[Candidate]:
+    """The best-ranked cases sharing the case's rarest words, best first: one full-text query per case
+    object, shared by duplicates_of and precedents_of. The words come from the stored search_text
+    (already segmented at intake, from the normalised title and text), not from a second segmentation."""
     key = (case.pk, case.search_text, case.text_norm)
     memo = getattr(case, "_similar_candidates", None)
     if memo is not None and memo[0] == key:
         return memo[1]
     tokens = case.search_text.split() if case.search_text else words(f"{case.title} {case.text_norm}")
-    terms = term_stats().search_terms(tokens)
-    ids = [i for i in _candidate_ids(terms, CANDIDATE_POOL) if i != case.id]
-    case._similar_candidates = (key, ids)
-    return ids
+    terms = term_stats().search_terms(tokens, budget=WORD_BUDGET.get(connection.vendor, DEFAULT_WORD_BUDGET))
+    rows = [c for c in _candidate_rows(terms, CANDIDATE_POOL) if c.id != case.id]
+    case._similar_candidates = (key, rows)
+    return rows
 
 
-def _scored(case: Case, qs, threshold: float, limit: int, pool: int = CANDIDATE_POOL) -> list[Match]:
-    ids = _candidates(case)[:pool]
-    mine = bigrams(f"{normalise(case.title)} {case.text_norm}")
+def _scored(case: Case, rows, qs, threshold: float, limit: int) -> list[Match]:
+    """`rows` ((id, title, head of text_norm, its length) each) scored against the case; those at
+    `threshold` or above, best first, loaded from `qs` (which has the final word on which may be
+    shown) up to `limit`."""
+    text = case.text_norm or ""
+    mine = bigrams(f"{normalise(case.title)} {text[:SCORE_CHARS]}")
     found = []
-    for pk, title, norm in qs.filter(id__in=ids).values_list("id", "title", "text_norm"):
-        if norm == case.text_norm:
+    for pk, title, head, length in rows:
+        if length == len(text) and head == text[:SCORE_CHARS]:
             found.append((1.0, pk, "exact"))
             continue
-        score = similarity(mine, bigrams(f"{title} {norm}"))
+        score = similarity(mine, bigrams(f"{title} {head}"))
         if score >= threshold:
             found.append((score, pk, "near" if score >= 0.6 else "similar"))
     found.sort(key=lambda f: (-f[0], -f[1]))
-    found = found[:limit]
-    rows = qs.select_related("unit", "assigned_unit", "category").in_bulk([pk for _s, pk, _k in found])
-    return [Match(rows[pk], score, kind) for score, pk, kind in found if pk in rows]
+    loaded = qs.select_related("unit", "assigned_unit", "category").in_bulk([pk for _s, pk, _k in found])
+    return [Match(loaded[pk], score, kind) for score, pk, kind in found if pk in loaded][:limit]
 
 
 def similar_in(case: Case, qs, threshold: float, limit: int = 5) -> list[Match]:
     """Cases of `qs` saying what `case` says (the same retrieval and score as duplicates), best first."""
-    return _scored(case, qs, threshold, limit)
+    ids = [c.id for c in _candidates(case)]
+    rows = qs.filter(id__in=ids).values_list("id", "title", Substr("text_norm", 1, SCORE_CHARS), Length("text_norm"))
+    return _scored(case, rows, qs, threshold, limit)
 
 
 def place_of(case: Case):
@@ -119,14 +149,18 @@ def place_of(case: Case):
 
 def duplicates_of(case: Case, base=None, limit: int = 5) -> list[Match]:
     """Open cases at the same place saying the same thing; `base` is the viewer's scope."""
-    same_place = in_subtree("place_path", place_of(case).path)
-    qs = (base if base is not None else Case.objects.all()).filter(same_place).exclude(status=Status.CLOSED)
-    return _scored(case, qs, DUPLICATE_AT, limit)
+    place = place_of(case).path
+    rows = [(c.id, c.title, c.head, c.length) for c in _candidates(case)
+            if c.place_path.startswith(place) and c.status != Status.CLOSED]
+    qs = (base if base is not None else Case.objects.all()).filter(in_subtree("place_path", place))
+    return _scored(case, rows, qs.exclude(status=Status.CLOSED), DUPLICATE_AT, limit)
 
 
 def precedents_of(case: Case, limit: int = 5) -> list[Match]:
+    rows = [(c.id, c.title, c.head, c.length) for c in _candidates(case)[:PRECEDENT_POOL]
+            if c.status == Status.CLOSED and c.close_reason == "resolved"]
     qs = Case.objects.filter(status=Status.CLOSED, close_reason="resolved").filter(~Q(pk=case.pk))
-    return _scored(case, qs, PRECEDENT_AT, limit, pool=PRECEDENT_POOL)
+    return _scored(case, rows, qs, PRECEDENT_AT, limit)
 
 
 def precedent_view(match: Match) -> dict:

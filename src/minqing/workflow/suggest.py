@@ -34,7 +34,10 @@ def root_unit() -> Unit | None:
 
 def suggest(text: str, title: str = "", place: Unit | None = None) -> dict:
     """{category, confidence, alternatives, deeper, unit, unit_name, why} — category None without a model."""
-    s = classify(text, title)
+    from ..text.classify import prepare
+
+    prepared = prepare((title, text))  # normalised and segmented once, for the model and for `deeper`
+    s = classify(prepared)
     category = Category.objects.filter(level=1, name=s.category).first() if s else None
     place = place or root_unit()
     unit, why = route(category, place) if place else (None, "")
@@ -42,7 +45,7 @@ def suggest(text: str, title: str = "", place: Unit | None = None) -> dict:
         "category": s.category if s else None,
         "confidence": round(float(s.confidence), 4) if s else None,
         "alternatives": [{"category": c, "confidence": round(float(p), 4)} for c, p in (s.alternatives if s else [])],
-        "deeper": deeper(text, s.category if s else None),
+        "deeper": deeper(text, s.category if s else None, said=set(prepared[2].split())),
         "unit": unit.code if unit else None,
         "unit_name": unit.name if unit else None,
         "why": why,
@@ -72,11 +75,12 @@ def _taxonomy_nodes(top: str) -> list[tuple[str, set[str], set[str]]]:
     return _nodes_cache[top]
 
 
-def deeper(text: str, top: str | None, limit: int = 3) -> list[dict]:
+def deeper(text: str, top: str | None, limit: int = 3, said: set[str] | None = None) -> list[dict]:
     """Second/third-level categories under the suggested first-level one whose names the text speaks of:
     score = the idf-weighted share of the node's own name words found in the text (words shared by many
     nodes, like 管理 or 问题, weigh little), plus a quarter of the same share for its parent's name. There are no labelled examples below the first level, so the taxonomy's
-    own words are the evidence; the dispatcher decides."""
+    own words are the evidence; the dispatcher decides. `said`: the words of title and text, where the
+    caller has segmented them already."""
     import math
 
     nodes = _taxonomy_nodes(top) if top else []
@@ -87,7 +91,7 @@ def deeper(text: str, top: str | None, limit: int = 3) -> list[dict]:
         for w in own:
             df[w] = df.get(w, 0) + 1
     idf = {w: math.log(1 + len(nodes) / n) for w, n in df.items()}
-    said = set(words(text))
+    said = said if said is not None else set(words(text))
 
     def share(ws):
         total = sum(idf.get(w, 1.0) for w in ws)

@@ -1,0 +1,28 @@
+"""Before a web worker serves: load once what every new voice needs — the segmenter with the unit
+tree's names, the category model, the word statistics of the duplicate search — then move these
+long-lived objects out of the garbage collector's way (`gc.freeze`). Without it, Python's full
+collection walks the segmenter's dictionary and the model's vocabularies (~140,000 objects) every so
+often in the middle of a request: a 40 ms pause, the tail of intake latency (docs/benchmarks.md)."""
+
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(freeze: bool = True) -> None:
+    try:
+        from .ledger.similar import term_stats
+        from .org import lexicon
+        from .text.classify import default_model
+        from .text.segment import words
+
+        lexicon.ensure_loaded()
+        words("预热分词器")
+        default_model(build=False)  # a missing model is built by `minqing demo` / `minqing text train`
+        term_stats()
+    except Exception:  # never a reason not to serve: the first requests load what they need
+        log.exception("warm-up failed")
+    if freeze:
+        gc.collect()
+        gc.freeze()
