@@ -198,9 +198,59 @@ class World:
     now_ts: float
     seed: int = 2026
     extra_defaults: dict = field(default_factory=dict)
-    # varied: every text its own (sentences of two or three messages, the title cut from the first),
-    # so that no complaint recurs whole: a background without real surges or rebounds (bench insight)
-    varied: bool = False
+    # babbler: every text its own, made word by word (a word-bigram chain over the real messages): a
+    # background in which no complaint recurs, so that no warning is real (bench insight --background varied)
+    babbler: Babbler | None = None
+
+
+class Babbler:
+    """Texts that read like citizens' messages word by word but say nothing twice: each next word is
+    drawn from the words that follow the current one in the real messages (a first-order chain), so
+    texts share common words and phrases, never whole sentences or topics."""
+
+    END = frozenset("。！？!?；;")
+
+    def __init__(self, pool: list[PoolItem]):
+        import jieba
+
+        from ..text.segment import STOPWORDS
+
+        self.stop = STOPWORDS
+        self.starts: list[str] = []
+        self.next: dict[str, list[str]] = {}
+        for item in pool:
+            for sentence, _tokens in item.sentences:
+                ws = [w for w in jieba.lcut(sentence) if w.strip()]
+                if len(ws) < 3:
+                    continue
+                self.starts.append(ws[0])
+                for a, b in zip(ws, ws[1:], strict=False):
+                    self.next.setdefault(a, []).append(b)
+
+    def sentence(self, r: Callable[[], float], most: int = 40) -> list[str]:
+        w = self.starts[int(r() * len(self.starts))]
+        out = [w]
+        while w not in self.END and len(out) < most:
+            options = self.next.get(w)
+            if not options:
+                break
+            w = options[int(r() * len(options))]
+            out.append(w)
+        if out[-1] not in self.END:
+            out.append("。")
+        return out
+
+    def text(self, r: Callable[[], float]) -> tuple[str, str, str]:
+        """(title, text, search_text) of one new message of two to four sentences."""
+        ws: list[str] = []
+        for _ in range(2 + int(r() * 3)):
+            ws += self.sentence(r)
+        text = "".join(ws)
+        words = (_PUNCT.sub("", w).lower() for w in ws)
+        return text[:30], text, " ".join(dict.fromkeys(w for w in words if w and w not in self.stop))
+
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026, varied: bool = False) -> World:
@@ -237,7 +287,7 @@ def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026, varied
                    if f"QS-{code}" in units}
     county = units["QS"]
     return World(places, _table(zip(range(len(places)), weights, strict=True)), leaves, top_table, departments,
-                 (county.id, county.path), pool, now.timestamp(), seed, varied=varied)
+                 (county.id, county.path), pool, now.timestamp(), seed, babbler=Babbler(pool) if varied else None)
 
 
 # ---------------------------------------------------------------------------------- the rows
@@ -351,27 +401,24 @@ def generate(world: World, total: int, to_db: Callable[[float], object], chunk: 
             lst = leaves[top]
             category_id, category_top = lst[int(r() * len(lst))], top
         # Text: one message's title and some of its sentences, sometimes a sentence of another
-        # (varied: one sentence of each of two or three messages, titled by the first).
-        item = pool[int(r() * len(pool))]
-        sents = item.sentences
-        if world.varied:
-            chosen = [sents[int(r() * len(sents))]]
-            for _ in range(1 + (r() < 0.5)):
-                other = pool[int(r() * len(pool))].sentences
-                chosen.append(other[int(r() * len(other))])
-            title, tokens = chosen[0][0][:30], []
+        # (with a babbler: a new text, word by word).
+        if world.babbler is not None:
+            title, text, search_text = world.babbler.text(r)
         else:
+            item = pool[int(r() * len(pool))]
+            sents = item.sentences
             k = min(len(sents), 1 + int(r() * 4))
             first = int(r() * (len(sents) - k + 1))
             chosen = sents[first:first + k]
             if r() < 0.3:
                 other = pool[int(r() * len(pool))].sentences
                 chosen = chosen + [other[int(r() * len(other))]]
-            title, tokens = item.title, list(item.title_tokens)
-        text = "".join(s for s, _ in chosen)
-        for _, toks in chosen:
-            tokens.extend(toks)
-        search_text = " ".join(dict.fromkeys(tokens))
+            text = "".join(s for s, _ in chosen)
+            tokens = list(item.title_tokens)
+            for _, toks in chosen:
+                tokens.extend(toks)
+            search_text = " ".join(dict.fromkeys(tokens))
+            title = item.title
         contact_s, resolve_s = LIMITS[urgency]
         contact_due, resolve_due = ts + contact_s, ts + resolve_s
         extensions = 0

@@ -78,7 +78,7 @@ def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = 
     _data.setup_county()
     want = {"size": size, "seed": seed, "version": _data.GENERATOR_VERSION}
     if varied or pool_size != 600:  # (ledgers stored before these two existed keep their meta)
-        want |= {"pool": pool_size, "varied": varied}
+        want |= {"pool": pool_size, "varied": "babble" if varied else False}
     meta = _data.read_meta() if fast else {}
     if not fresh and {k: meta.get(k) for k in want} == want and Case.objects.count() == size:
         log(f"reusing the ledger of {size:,} cases loaded {meta.get('loaded_at')} (--fresh to rebuild)")
