@@ -123,3 +123,20 @@ def test_statistics_and_arguments():
     assert quick.sizes == [ledger.QUICK_SIZE] and quick.db == "sqlite"
     full = ledger.parse(["--sizes", "100_000,1000000", "--db", "both"])
     assert full.sizes == [100_000, 1_000_000] and full.samples >= 30
+
+
+def test_a_babbled_background_never_repeats_a_complaint(db):
+    """bench insight --background varied: texts made word by word from the real messages, none alike
+    (no sentence shared whole), each with its search words."""
+    import random
+
+    from minqing.text.similar import bigrams, similarity
+
+    babbler = _data.Babbler(_data.load_pool(80))
+    r = random.Random(3).random
+    texts = [babbler.text(r) for _ in range(200)]
+    assert len({t[1] for t in texts}) == 200
+    assert all(t[0] and t[1].startswith(t[0]) and t[2] for t in texts)
+    grams = [bigrams(f"{t[0]} {t[1]}") for t in texts]
+    close = sum(similarity(grams[i], grams[j]) >= 0.35 for i in range(200) for j in range(i))
+    assert close <= 2  # of 19,900 pairs
