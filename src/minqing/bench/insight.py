@@ -234,7 +234,7 @@ def plant(now: dt.datetime, days: int, seed: int = 11) -> list[dict]:
         base = Case.objects.filter(category_top=category, place_path__startswith=t.path,
                                    received_at__gte=now - dt.timedelta(days=63), received_at__lt=now - dt.timedelta(days=7)).count() / 8
         extra = max(10, int(2.5 * base))
-        start = now - dt.timedelta(days=rng.uniform(6, days - 8))
+        start = now - dt.timedelta(days=rng.uniform(6, max(6.0, days - 8)))  # the week ends a day before now
         times = sorted(start + dt.timedelta(days=rng.uniform(0, 5)) for _ in range(extra))
         cases = [voice(rng.choice(places), f"{category}方面的问题：{rng.choice(SURGE_TOPICS)[:10]}", at, category=category)
                  for at in times]
