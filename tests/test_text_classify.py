@@ -143,3 +143,16 @@ def test_evaluate_same_file_cross_validates(tmp_path):
     evaluate_files(path, path, lines.append, folds=2)
     assert any("cross-validation" in line for line in lines[:-1])
     assert LAST_LINE.match(lines[-1]), lines[-1]
+
+
+def test_calibration_on_a_large_set_uses_a_sample(monkeypatch):
+    """Retraining on a big ledger fits the temperature on CALIBRATION_MAX labelled rows, not all."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    monkeypatch.setattr(classify, "CALIBRATION_MAX", 10)
+    X = csr_matrix(np.eye(25))
+    y = np.array(["a", "b"] * 12 + ["c"], dtype=object)
+    Xc, yc, wc, n = classify._calibration_rows(X, y, np.ones(25), 24)
+    assert n == 10 and Xc.shape == (11, 25) and len(yc) == len(wc) == 11 and yc[-1] == "c"
+    assert classify._calibration_rows(X, y, np.ones(25), 8)[3] == 8
