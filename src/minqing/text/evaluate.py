@@ -126,9 +126,12 @@ def _ledger_taxonomy() -> list[tuple[str, ...]] | bool:
     return [tuple(p.split("/")) for p in paths] if paths else True
 
 
-def train_from_ledger(out: Out = print, limit: int = 200_000, text_chars: int = 1000) -> Path:
+RETRAIN_LIMIT = 60_000  # newest categorised cases: about a year of a county; the SVM's time grows faster than n
+
+
+def train_from_ledger(out: Out = print, limit: int = RETRAIN_LIMIT, text_chars: int = 1000) -> Path:
     """A new model from the ledger's categorised cases (the newest `limit`) plus the shipped data;
-    saved as a versioned artefact and installed as the default model."""
+    saved as a versioned artefact and installed as the default model (docs/text.md, "Retraining at scale")."""
     from ..ledger.models import Case
 
     rows = (Case.objects.filter(category__isnull=False).exclude(category_top="").order_by("-received_at")
