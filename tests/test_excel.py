@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 import os
-import time
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -41,9 +40,7 @@ def cells(data: bytes) -> list[str]:
                                         ("messages_with_replies.xlsx", 2500)])
 def test_shared_file_imports_every_row_or_says_why(county, name, rows):
     path = shared_file(name)
-    started, cpu = time.perf_counter(), time.process_time()
-    result = import_ledger(path)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    result = import_ledger(path)  # its speed is measured by `python -m minqing.bench ledger`, not here
     assert result.total == rows
     assert result.imported + len(result.rejected) == result.total
     assert result.skipped == 0
@@ -52,9 +49,6 @@ def test_shared_file_imports_every_row_or_says_why(county, name, rows):
     assert Voice.objects.filter(channel="import").count() == result.imported
     assert Case.objects.filter(channel="import").count() == result.imported
     if name == "messages_with_votes.xlsx":
-        print(f"\n{name}: {rows} rows in {elapsed:.1f}s wall = {rows / elapsed:.0f} rows/s "
-              f"({cpu:.1f}s CPU = {rows / cpu:.0f} rows/s)")
-        assert cpu < 60  # CPU time: wall time on a shared test machine says more about the neighbours
         assert result.rejected == [] or \
             all("过长" in reason for _, reason in result.rejected)
         assert Case.objects.filter(endorsements__gt=0).exists()
