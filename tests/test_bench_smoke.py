@@ -140,3 +140,23 @@ def test_a_babbled_background_never_repeats_a_complaint(db):
     grams = [bigrams(f"{t[0]} {t[1]}") for t in texts]
     close = sum(similarity(grams[i], grams[j]) >= 0.35 for i in range(200) for j in range(i))
     assert close <= 2  # of 19,900 pairs
+
+
+def test_with_topics_a_generated_case_mostly_takes_its_texts_category(db):
+    """bench intake_latency --train: categories follow the texts (World.topics), 85% of the time, so a
+    model retrained on the generated ledger has something to learn; without topics they are drawn alone."""
+    _data.setup_county()
+    pool = _data.load_pool(80)
+    topics = [["城乡建设", "教育文体", "交通运输"][i % 3] for i in range(len(pool))]
+    by_text = {}
+    for i, item in enumerate(pool):
+        by_text.setdefault(item.title, set()).add(topics[i])
+    rows = []
+    for world in (_data.build_world(pool, clock.now(), topics=topics), _data.build_world(pool, clock.now())):
+        columns = _data.CASE_COLUMNS
+        cases = [c for chunk, _voices in _data.generate(world, 1000, _data.sqlite_dt) for c in chunk]
+        top, title = columns.index("category_top"), columns.index("title")
+        categorised = [c for c in cases if c[top]]
+        rows.append(sum(c[top] in by_text[c[title]] for c in categorised) / len(categorised))
+    with_topics, without = rows
+    assert with_topics > 0.8 and without < 0.6

@@ -392,7 +392,8 @@ def prepare_ledger(args) -> dict:
     from .dedup import generated_ledger
 
     meta = _data.read_meta()
-    want = {"size": args.size, "version": _data.GENERATOR_VERSION, "seed": args.seed, "bench": BENCH_KIND}
+    want = {"size": args.size, "version": _data.GENERATOR_VERSION, "seed": args.seed, "bench": BENCH_KIND,
+            "topics": True}  # categories follow the texts (World.topics)
     if not args.fresh and {k: meta.get(k) for k in want} == want and Case.objects.count() == args.size:
         log(f"reusing the ledger of {args.size:,} cases loaded {meta.get('loaded_at')} (--fresh to rebuild)")
         return (meta.get("load") or {}) | {"reused": True}
@@ -403,7 +404,7 @@ def prepare_ledger(args) -> dict:
         _migrate()
     _data.setup_county()
     pool = _data.load_pool(args.pool, args.data_dir, log=log)
-    world = _data.build_world(pool, now(), seed=args.seed)
+    world = _data.build_world(pool, now(), seed=args.seed, topics=_data.pool_topics(pool))
     log(f"generating and loading {args.size:,} cases …")
     load = generated_ledger(world, args.size, fast=True, progress=log)
     log(f"loaded in {load['seconds']:.0f}s: " + ", ".join(f"{k} {v:.1f}s" for k, v in load["phases"].items()))
@@ -486,24 +487,44 @@ def keep_model(args) -> None:
                 shutil.copy2(path.with_suffix(suffix), shared.with_suffix(suffix))
 
 
-def measure_training() -> dict:
-    """`minqing text train` on this ledger (the newest 200,000 categorised cases and the shipped data):
-    wall and CPU time (segmentation runs in forked workers: their CPU and peak memory are counted),
-    this process's memory before and at its peak, the model's size on disk."""
-    from ..text.evaluate import train_from_ledger
+HELD_OUT = 5_000  # the oldest categorised cases: never among the newest that retraining reads
 
+
+def measure_training(limit: int | None = None) -> dict:
+    """`minqing text train` on this ledger (the newest `limit` categorised cases and the shipped data):
+    wall and CPU time (segmentation runs in forked workers: their CPU and peak memory are counted),
+    this process's memory before and at its peak, the model's size on disk; then the new model and the
+    one in use before it scored on the HELD_OUT oldest categorised cases (the ledger's categories follow its
+    texts as the shipped model reads them, with 15% noise: bench/_data.py World.topics)."""
+    from ..ledger.models import Case
+    from ..text import classify
+    from ..text.evaluate import RETRAIN_LIMIT, train_from_ledger
+    from ..text.evaluate import scores as score
+
+    limit = limit or RETRAIN_LIMIT
+    categorised = Case.objects.filter(category__isnull=False).exclude(category_top="")
+    held = list(categorised.order_by("received_at").values_list("title", "text_norm", "category_top")[:HELD_OUT])
+    overlap = categorised.count() < limit + len(held)  # a small ledger: the held-out cases are also read
+    before = classify.default_model()  # the model in use before retraining (the shipped one at first)
     lines: list[str] = []
     rss0, wall0 = rss_mb(), time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    path = train_from_ledger(out=lines.append)
+    path = train_from_ledger(out=lines.append, limit=limit)
     wall = time.perf_counter() - wall0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1, strict=True))
     info = json.loads(path.with_suffix(".json").read_text("utf-8"))
-    return {"seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "rss_before_mb": round(rss0),
+    truth = [top for _t, _x, top in held]
+    scores = {}
+    for name, model in (("retrained", classify.Model.load(path)), ("before", before)):
+        guess = [s.category for s in model.predict_many((t, x) for t, x, _top in held)]
+        got = score(truth, guess)
+        scores[name] = {"accuracy": round(got["accuracy"], 3), "macro_f1": round(got["macro_f1"], 3)}
+    return {"limit": limit, "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "rss_before_mb": round(rss0),
             "peak_mb": round(peak_mb()), "worker_peak_mb": round(cpu1[1].ru_maxrss / 1024),
             "model_mb": round(path.stat().st_size / 2**20, 1), "n_labelled": info.get("n_labelled"),
-            "metrics": info.get("metrics"), "output": lines}
+            "metrics": info.get("metrics"), "held_out": len(held), "held_out_also_trained_on": overlap,
+            "held_out_scores": scores, "output": lines}
 
 
 # -------------------------------------------------------------------------------------- main
@@ -527,6 +548,8 @@ def parse(argv: list[str]):
                    "after warm-up (minqing/warmup.py)")
     p.add_argument("--train", action="store_true", help="also time `minqing text train` on this ledger")
     p.add_argument("--train-only", action="store_true", help="only time `minqing text train` on this ledger")
+    p.add_argument("--train-limit", type=int, default=None, help="newest categorised cases read by --train "
+                   "(default text.evaluate.RETRAIN_LIMIT)")
     args = p.parse_args(argv)
     args.size = args.size or (QUICK_SIZE if args.quick else TARGET_SIZE)
     args.pool = args.pool or (600 if args.quick else 5000)
@@ -615,7 +638,7 @@ def main(argv: list[str]) -> None:
         os.execv(sys.executable, [sys.executable, "-m", "minqing.bench", "intake_latency", *argv])
     users = _data.setup_county()
     if args.train_only:
-        report = {"db": connection.vendor, "size": args.size, "load": load, "training": measure_training()}
+        report = {"db": connection.vendor, "size": args.size, "load": load, "training": measure_training(args.train_limit)}
         print(json.dumps(report["training"], ensure_ascii=False, indent=1))
         if args.json:
             args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
@@ -640,7 +663,7 @@ def main(argv: list[str]) -> None:
         report["diagnosis"] = diagnose(user, voices, units, result["slowest"][:5], args.seed)
     print_report(report)
     if args.train:
-        report["training"] = measure_training()
+        report["training"] = measure_training(args.train_limit)
         print(json.dumps(report["training"], ensure_ascii=False, indent=1))
     print(f"\ntotal {time.perf_counter() - started:.0f}s")
     if args.json:
