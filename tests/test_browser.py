@@ -194,3 +194,8 @@ def test_citizen_to_dispatcher_to_handler_and_back(live_server, county, browser,
     finally:
         citizen.close()
         staff.close()
+        # The ORM calls above ran while Playwright's event loop was set in this thread; their connection
+        # otherwise stays open and PostgreSQL refuses to drop the test database at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
