@@ -2,7 +2,7 @@
 
     python -m minqing.bench intake_latency [--size 1000000] [--quick] [--voices 200] [--db sqlite|postgresql]
                                            [--fresh] [--profile] [--copies 100] [--json FILE]
-                                           [--train | --train-only] [--no-freeze]
+                                           [--train | --train-only] [--train-limit N] [--no-freeze]
 
 Against a generated ledger (bench/_data.py: the demo county, real sentences recombined, ~60% closed;
 stored under --data-dir as intake-sqlite-<size>, or in the PostgreSQL database mqintake_<size>, and
@@ -22,7 +22,9 @@ rare words, the full-text candidate query, fetching and scoring the candidates),
 memory (RSS) before and after loading the segmenter, the category model and the word statistics.
 Target: p99 < 50 ms for suggest + duplicates + precedents at 1,000,000 cases. When it is missed (or
 with --profile), a cProfile of the slow part and the candidate query's plan are printed.
---train / --train-only: also (only) time `minqing text train` on the ledger (measure_training)."""
+--train / --train-only: also (only) time `minqing text train` on the ledger (measure_training), reading the
+newest --train-limit categorised cases, and score the new model on the 5,000 oldest. The ledger's categories
+follow its texts (bench/_data.py World.topics), so there is something to learn."""
 
 from __future__ import annotations
 
