@@ -72,6 +72,8 @@ def test_report_page_and_exports(october, county, client):
         assert wb["概况"]["B3"].value == 8 and wb["每月一题"].max_row == 3
         assert client.get("/reports/monthly.doc?month=2026-10").status_code == 404
         assert client.get("/reports/monthly/?month=2026-13").status_code == 400
+        plain = client.get("/reports/monthly/")  # the menu's link: last month, no parameters
+        assert plain.status_code == 200 and 'value="2026-10"' in plain.content.decode()
         pytest.importorskip("weasyprint")
         pdf = client.get("/reports/monthly.pdf?month=2026-10")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

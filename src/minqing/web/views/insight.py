@@ -114,6 +114,7 @@ def monthly_page(request, fmt: str = ""):
         return response
     return render(request, "minqing/insight/monthly.html", {
         "r": data, "f": data["figures"] if data else None, "error": error, "params": p,
+        "month": data["month"] if data else p.get("month", ""),
         "may_adopt": request.user.role in ("leader", "admin"),
     }, status=400 if error else 200)
 
