@@ -86,3 +86,14 @@ def test_similar_api_and_case_page(make_case, client, county, api):
     client.force_login(county["disp"])
     page = client.get(f"/cases/{b.number}/").content.decode()
     assert a.number in page and "并入本件" in page
+
+
+def test_search_terms_keep_the_topic_words_of_a_young_ledger_and_stay_within_budget_at_scale():
+    from minqing.text.similar import TermStats
+
+    docs = [f"搅拌站 丽发新城 噪音 通用{i % 7}" if i < 10 else f"路灯 维修 通用{i % 7}" for i in range(300)]
+    words = ["合活", "搅拌站", "丽发新城", "噪音", "通用1"]
+    young = TermStats(docs)  # the whole ledger: 300 cases
+    assert {"搅拌站", "丽发新城"} <= set(young.search_terms(words, budget=0.005))
+    big = TermStats(docs, total=1_000_000)  # a sample of 300 standing for a million cases
+    assert big.search_terms(words, budget=0.005) == ["合活", "丽发新城"]  # the two rarest only: ~33,000 rows

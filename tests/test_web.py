@@ -271,6 +271,34 @@ def test_legal_action_moves_the_case(client, county, make_case):
 
 
 @pytest.mark.django_db
+def test_dispatch_form_preselects_the_suggested_unit_never_the_first_listed(client, county, make_case):
+    case = make_case()
+    page = html(staff(client, "disp").get(f"/cases/{case.number}/"))
+    form = page[page.index('data-action="dispatch"'):]
+    select = form[form.index('<select name="unit">'):form.index("</select>")]
+    assert select.split("<option")[1].startswith(' value=""')  # a placeholder comes first
+    selected = re.findall(r'<option value="([^"]*)" selected', select)
+    case.refresh_from_db()
+    assert selected == ([case.suggested_unit.code] if case.suggested_unit_id else [])
+    r = client.post(f"/cases/{case.number}/act/dispatch/", {"unit": "", "note": "x"}, follow=True)
+    assert "请选择单位" in html(r) and Case.objects.get(pk=case.pk).status == "accepted"
+
+
+@pytest.mark.django_db
+def test_a_refused_form_reopens_with_what_was_typed(client, county, make_case):
+    case = make_case()
+    actions.perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    r = staff(client, "ha").post(f"/cases/{case.number}/act/reply/", {"text": "好的"}, follow=True)
+    page = html(r)
+    form = page[page.rindex("<details", 0, page.index('data-action="reply"')):]
+    assert form.startswith("<details open>") and "至少5" in form[:form.index("</form>")]
+    assert '<label class="invalid">' in form and ">好的</textarea>" in form
+    assert page.count("<details open>") == 1
+    again = html(client.get(f"/cases/{case.number}/"))  # shown once: a reload starts afresh
+    assert ">好的</textarea>" not in again
+
+
+@pytest.mark.django_db
 def test_action_on_a_case_out_of_scope_is_404(client, county, make_case):
     case = make_case(unit="VA")
     assert staff(client, "hb").post(f"/cases/{case.number}/act/note/", {"note": "看看"}).status_code == 404

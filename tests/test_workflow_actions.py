@@ -42,6 +42,7 @@ def test_immediate_track_is_due_the_same_working_day(in_hand, county):
         perform(county["ha"], in_hand.number, "triage", {"track": "immediate"})
     case = Case.objects.get(pk=in_hand.pk)
     assert case.track == "immediate" and case.resolve_due.date() == dt.date(2025, 11, 11)
+    assert case.contact_due <= case.resolve_due  # never asked to first contact after it is to be resolved
 
 
 def test_conditional_track_needs_an_explanation_and_a_plan_date(in_hand, county):

@@ -22,6 +22,12 @@ class Invalid(DomainError):
     default_code = "invalid"
 
 
+def unknown_unit(code, field: str = "unit") -> Invalid:
+    """A unit code that names no active unit; an empty one means nothing was chosen."""
+    code = str(code or "").strip()
+    return Invalid(f"单位“{code}”不存在" if code else "请选择单位", field=field, code="unknown_unit")
+
+
 class NotFound(DomainError):
     status = 404
     default_code = "not_found"

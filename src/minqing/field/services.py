@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 
 from .. import clock
-from ..errors import Forbidden, Invalid
+from ..errors import Forbidden, Invalid, unknown_unit
 from ..intake.services import clean_text, submit_voice
 from ..org.models import STAFF_ROLES, Level, Role, Unit, User
 from ..org.scope import in_subtree
@@ -23,7 +23,7 @@ def record_visit(user, data: dict) -> Visit:
     # a cadre may visit anywhere (a neighbouring village, a township cadre going down): any place unit
     unit = Unit.objects.filter(code=str(data.get("unit") or ""), active=True).exclude(level=Level.DEPARTMENT).first()
     if unit is None:
-        raise Invalid(f"单位“{data.get('unit') or ''}”不存在", field="unit", code="unknown_unit")
+        raise unknown_unit(data.get("unit"))
     try:
         day = dt.date.fromisoformat(str(data.get("visited_at") or "")[:10])
     except ValueError:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import clock
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound, unknown_unit
 from ..org.models import Level, Role, Unit, User
 from . import lifecycle
 from .deadlines import calendar_from_db
@@ -57,13 +57,15 @@ def _text(fields: dict, name: str, label: str, minimum: int = 2) -> str:
 def _unit(code: str, field: str = "unit") -> Unit:
     unit = Unit.objects.filter(code=(code or "").strip(), active=True).first()
     if unit is None:
-        raise Invalid(f"单位“{code}”不存在", field=field, code="unknown_unit")
+        raise unknown_unit(code, field)
     return unit
 
 
 def _date(value, field: str) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if not value:
+        raise Invalid("请选择日期", field=field)
     try:
         day = dt.date.fromisoformat(str(value)[:10])
     except ValueError:
@@ -120,10 +122,13 @@ def _plain(value):
 
 
 def _track_immediate(case, user, f):
-    """立行立办: answered the same working day."""
-    before = case.resolve_due
+    """立行立办: answered the same working day (and so contacted by then, too)."""
+    before, changes = case.resolve_due, {}
     case.resolve_due = calendar_from_db().add_working_days(clock.now(), 0)
-    return {"resolve_due": (before, case.resolve_due)}
+    if case.contact_due and case.contact_due > case.resolve_due:
+        changes["contact_due"] = (case.contact_due, case.resolve_due)
+        case.contact_due = case.resolve_due
+    return {"resolve_due": (before, case.resolve_due)} | changes
 
 
 def _track_conditional(case, user, f):
@@ -254,8 +259,11 @@ def do_resume(case, user, f):
     return {"resolve_due": {"before": _iso(before), "after": _iso(case.resolve_due)}}
 
 
+REPLY_LABELS = {Reply.Kind.REPLY: "答复内容", Reply.Kind.PROGRESS: "进展情况", Reply.Kind.EXPLANATION: "解释说明"}
+
+
 def _reply(case, user, f, kind):
-    text = _text(f, "text", "答复内容", minimum=5)
+    text = _text(f, "text", REPLY_LABELS[kind], minimum=5)
     now = clock.now()
     Reply.objects.create(case=case, kind=kind, text=text, author=user, author_label=user.label(), at=now)
     _first_contact(case, now)
@@ -319,7 +327,7 @@ def apply_rating(case, rating: str, comment: str, voice=None, resolved=None):
     """Shared by staff follow-up and the citizen's own rating on the tracking page. `resolved` is the
     citizen's answer to "问题解决了吗"; when not asked, a rating other than 不满意 counts as resolved."""
     if rating not in Rating.values:
-        raise Invalid("评价应为 satisfied、basically_satisfied 或 unsatisfied", field="rating")
+        raise Invalid("请选择评价：" + "、".join(f"{label}（{value}）" for value, label in Rating.choices), field="rating")
     if len(comment) > MAX_TEXT:
         raise Invalid(f"评价内容过长（最多{MAX_TEXT}字）", field="comment")
     resolved = _yes_no(resolved, default=rating != Rating.UNSATISFIED)

@@ -47,7 +47,7 @@ def term_stats(max_age: float = 3600, sample: int = 20000) -> TermStats:
     else:
         ids = random.Random(last).sample(range(1, last + 1), sample)
         texts = Case.objects.filter(id__in=ids).values_list("search_text", flat=True)
-    _stats = (time.monotonic(), TermStats(texts))
+    _stats = (time.monotonic(), TermStats(texts, total=last))
     return _stats[1]
 
 

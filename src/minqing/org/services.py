@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..errors import Invalid
+from ..errors import Invalid, unknown_unit
 from .models import ALLOWED_PARENT, Level, Role, Unit, User
 
 
@@ -58,7 +58,7 @@ def unit_to_act_for(user, code, doing: str) -> Unit:
 
     unit = Unit.objects.filter(code=str(code or ""), active=True).first()
     if unit is None:
-        raise Invalid(f"单位“{code or ''}”不存在", field="unit", code="unknown_unit")
+        raise unknown_unit(code)
     if user.unit_id and not unit.path.startswith(user.unit.path):
         raise Forbidden(f"{unit.name}不在您的范围内，不能以它的名义{doing}", field="unit")
     if not user.unit_id and user.role != Role.ADMIN:

@@ -19,6 +19,7 @@ def bigrams(text: str) -> frozenset[str]:
 
 
 CONTAINED_MIN = 20  # bigrams the shorter text needs before containment counts
+MIN_RANKED = 2000  # cases the candidate query may always rank (a few ms): what a small ledger searches
 
 
 def similarity(a: frozenset, b: frozenset) -> float:
@@ -37,12 +38,13 @@ def similarity(a: frozenset, b: frozenset) -> float:
 class TermStats:
     """Document frequencies of words over a sample of the ledger (space-separated search_text)."""
 
-    def __init__(self, documents: Iterable[str]):
+    def __init__(self, documents: Iterable[str], total: int | None = None):
         self.df: Counter = Counter()
         self.n = 0
         for doc in documents:
             self.n += 1
             self.df.update(set(doc.split()))
+        self.total = max(total or self.n, self.n)  # cases in the ledger the sample stands for
 
     def idf(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 1)) + 1.0
@@ -54,9 +56,13 @@ class TermStats:
             unique = {w for w in unique if self.df.get(w, 0) <= 0.05 * self.n} or unique
         return sorted(unique, key=lambda w: (-self.idf(w), w))[:k]
 
-    def search_terms(self, words: Iterable[str], k: int = 24, budget: float = 0.005, at_least: int = 2) -> list[str]:
+    def search_terms(self, words: Iterable[str], k: int = 24, budget: float = 0.005, at_least: int = 2,
+                     min_rows: int = MIN_RANKED) -> list[str]:
         """The rarest words for a candidate query, rarest first, while their document frequencies add up
-        to at most `budget` of the ledger (but at least `at_least` words). The full-text query ranks
+        to at most `budget` of the ledger or `min_rows` cases, whichever is more (but at least
+        `at_least` words): a young ledger of a few hundred cases would otherwise be searched for one or
+        two words that only one case holds — a typo, a turn of phrase — and miss the voices that name
+        the same estate and the same mixing plant in other words. The full-text query ranks
         every case holding any of the words, so its cost is the sum of their frequencies: a word in
         4% of a million cases costs 40,000 ranked rows and finds a duplicate no better than the rare
         words beside it. Words unseen in the sample cost nothing, hence up to 24 of them (measured at
@@ -65,9 +71,10 @@ class TermStats:
         if self.n < 200:
             return ranked
         out, total = [], 0
+        allowed = max(budget, min_rows / self.total) * self.n
         for w in ranked:
             df = self.df.get(w, 0)
-            if len(out) >= at_least and total + df > budget * self.n:
+            if len(out) >= at_least and total + df > allowed:
                 break
             out.append(w)
             total += df

@@ -45,7 +45,10 @@ def field_specs(action: str, user, case) -> list[dict]:
             units = Unit.objects.filter(active=True).exclude(level="grid").order_by("path")
             allowed = (lambda u: u.id != case.assigned_unit_id) if action == "cohandle" else \
                 (lambda u: may_dispatch_to(user, u))
-            spec["choices"] = [(u.code, ("　" * (u.depth - 1)) + u.name) for u in units if allowed(u)]
+            spec["choices"] = [("", "（请选择单位）")] + [(u.code, ("　" * (u.depth - 1)) + u.name)
+                                                    for u in units if allowed(u)]
+            if action == "dispatch" and case.suggested_unit_id:  # the suggestion, never the first unit listed
+                spec["value"] = case.suggested_unit.code
         elif name == "handler":
             staff = User.objects.filter(unit=case.assigned_unit, is_active=True) if case.assigned_unit_id else []
             spec["choices"] = [(u.username, u.label()) for u in staff]

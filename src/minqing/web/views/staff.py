@@ -82,6 +82,15 @@ def case_detail(request, number):
     except NotFound:
         raise Http404 from None
     forms = [{"action": a, "fields": field_specs(a.name, request.user, case)} for a in allowed_actions(request.user, case)]
+    kept = request.session.pop(f"form:{number}", None)  # a form refused a moment ago: reopened as it was typed
+    for f in forms:
+        if kept and kept["action"] == f["action"].name:
+            f["open"], f["error"] = True, kept["message"]
+            for fld in f["fields"]:
+                fld["value"] = kept["values"].get(fld["name"], fld.get("value", ""))
+                fld["invalid"] = fld["name"] == kept["field"]
+    if forms and not any(f.get("open") for f in forms):
+        forms[0]["open"] = True
     return render(request, "minqing/staff/case_detail.html", {
         "c": present_detail(case, request.user), "case": case, "forms": forms,
         "contact": request.session.pop(f"contact:{number}", None),
@@ -113,7 +122,18 @@ def _on_case(request, number, do, success: str = ""):
 def case_act(request, number, action):
     fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
     label = ACTIONS[action].label if action in ACTIONS else action
-    return _on_case(request, number, lambda: actions.perform(request.user, number, action, fields), f"已{label}")
+
+    def act():
+        try:
+            actions.perform(request.user, number, action, fields)
+        except NotFound:
+            raise
+        except DomainError as e:  # the case page reopens this form with what was typed
+            request.session[f"form:{number}"] = {"action": action, "values": fields, "field": e.field,
+                                                 "message": e.message}
+            raise
+
+    return _on_case(request, number, act, f"已{label}")
 
 
 @staff_required
