@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves its own Swagger UI files: /api/docs works without internet
     "django_tasks",
     "django_tasks_db",
     "minqing.org",
