@@ -121,7 +121,7 @@ def monthly_page(request, fmt: str = ""):
 
 @staff_required
 def foresight_page(request):
-    from ...insight.foresight import HORIZON, outlook_for
+    from ...insight.foresight import HORIZON, MIN_EXPECTED, RISE, outlook_for
 
     error, rows = None, []
     try:
@@ -130,4 +130,5 @@ def foresight_page(request):
         error = e
     return render(request, "minqing/insight/foresight.html", {
         "rows": rows[:60], "rising": [r for r in rows if r["rising"]], "error": error, "horizon": HORIZON,
+        "at_least": MIN_EXPECTED, "rise": f"{RISE - 1:.0%}",
     }, status=400 if error else 200)
