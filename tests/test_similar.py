@@ -97,3 +97,13 @@ def test_search_terms_keep_the_topic_words_of_a_young_ledger_and_stay_within_bud
     assert {"搅拌站", "丽发新城"} <= set(young.search_terms(words, budget=0.005))
     big = TermStats(docs, total=1_000_000)  # a sample of 300 standing for a million cases
     assert big.search_terms(words, budget=0.005) == ["合活", "丽发新城"]  # the two rarest only: ~33,000 rows
+
+
+def test_keywords_are_content_words_not_function_words_or_codes():
+    from minqing.text.keywords import content_words, keywords
+    from minqing.text.similar import TermStats
+
+    words = "一个 为何 不能 a2 噪音 搅拌站 居民 已经 附近".split()
+    assert content_words(words) == ["噪音", "搅拌站", "居民"]
+    stats = TermStats(["路灯 维修"] * 300)  # every word of the voice is rare here
+    assert set(keywords(words, stats)) == {"噪音", "搅拌站", "居民"}

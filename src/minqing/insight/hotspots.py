@@ -32,6 +32,8 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from ..text.keywords import content_words
+
 LINK = 0.3
 TITLE_WEIGHT = 1.5
 MIN_VOICES = 3
@@ -102,7 +104,7 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES, 
         common = np.flatnonzero(present >= max(2, len(idx) / 2))
         # most widely shared in the cluster first; among equals, the rarer in the window
         order = common[np.lexsort((-vec.idf_[common], -present[common]))] if len(common) else np.argsort(-present)[:5]
-        words = [w for w in vocab[order] if not w.isdigit() and len(w) >= 2][:8]
+        words = [w for w in content_words(vocab[order]) if not w.isdigit() and len(w) >= 2][:8]
         # search-mode segmentation yields "搅拌" beside "搅拌站": keep the whole word
         keywords = [w for w in words if not any(w != o and w in o for o in words)][:5]
         times = sorted(r["received_at"] for r in members)

@@ -1,5 +1,6 @@
 """Keywords and place mentions of a voice (pure): stored on the case for search and hotspots."""
 
+import re
 from collections.abc import Iterable
 
 from .similar import TermStats
@@ -10,9 +11,25 @@ SUFFIXES = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "公寓
 NAMEISH = {"n", "ns", "nr", "nz", "nt", "eng", "m", "j", "a", "an", "ng", "nrt", "nrfg"}
 
 
+# Words that say how, not what: numerals, pronouns, adverbs, prepositions, conjunctions, particles,
+# measure words, directions, times and interjections (jieba's part-of-speech tags), and the modal verbs
+# every complaint uses. Rarity alone would pick them in a young ledger ("为何", "一个").
+FUNCTION_TAGS = {"m", "mq", "r", "rr", "rz", "d", "p", "c", "u", "uj", "ul", "ud", "ug", "uv", "uz", "q", "f", "t",
+                 "y", "e", "o"}
+MODAL = frozenset("不能 能否 是否 希望 没有 进行 相关 可以 需要 应该 一直 已经 如何 为何 怎么".split())
+_CODE = re.compile(r"^[a-z]{0,2}\d+[a-z]?$")  # "a2", "3号": coded districts and numbers, not topics
+
+
+def content_words(words: Iterable[str]) -> list[str]:
+    import jieba.posseg
+
+    tags = jieba.posseg.dt.word_tag_tab
+    return [w for w in words if w not in MODAL and tags.get(w) not in FUNCTION_TAGS and not _CODE.match(w)]
+
+
 def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
-    """The k most distinctive words of the voice (by document frequency in the ledger)."""
-    return stats.rare_terms(words, k=k)
+    """The k most distinctive content words of the voice (by document frequency in the ledger)."""
+    return stats.rare_terms(content_words(words), k=k)
 
 
 def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
