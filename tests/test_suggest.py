@@ -37,6 +37,12 @@ def test_places_are_found_from_the_unit_tree_and_place_words():
     assert found[0] == "桂花坪社区" and "幸福小区" in found and "红星路" in found
 
 
+def test_a_place_name_of_several_words_is_kept_whole():
+    assert places("魅力之城小区临街门面油烟直排扰民") == ["魅力之城小区"]  # not "城小区"
+    assert places("A市暮云街道丽发新城社区搅拌站灰尘") == ["A市", "暮云街道", "丽发新城社区"]
+    assert places("A3区梅溪湖看云路一师润芳园小区临街门面")[-1] == "一师润芳园小区"
+
+
 def test_intake_stores_suggestion_keywords_and_places(model, make_case, county):
     case = make_case("VA", "幸福小区物业乱收停车费，还不让业主进车库。")
     assert case.suggested_category == "城乡建设" and 0 < case.suggestion_confidence <= 1

@@ -379,3 +379,11 @@ def test_error_pages_are_chinese(client, county):
     staff(client, "disp")
     r = client.get("/cases/MQ-2000-000001/", HTTP_ACCEPT_LANGUAGE="en-US")
     assert r.status_code == 404 and "页面不存在" in html(r)
+
+
+def test_site_paths_in_a_notice_become_links_and_nothing_else_does():
+    from minqing.web.templatetags.minqing import sitelinks
+
+    out = sitelinks("请在“月报”页查看（/reports/monthly/?unit=QS&month=2026-10）。<b>")
+    assert '<a href="/reports/monthly/?unit=QS&amp;month=2026-10">' in out and "&lt;b&gt;" in out
+    assert "<a" not in sitelinks("电话 0731/1234567，A/B 两栋")

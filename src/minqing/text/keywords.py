@@ -9,6 +9,8 @@ SUFFIXES = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "公寓
             "乡", "街道", "区", "县", "市", "中学", "小学", "幼儿园", "学校", "学院", "大学", "医院", "卫生院", "市场",
             "车站", "桥", "栋", "号楼", "工业园", "开发区")
 NAMEISH = {"n", "ns", "nr", "nz", "nt", "eng", "m", "j", "a", "an", "ng", "nrt", "nrfg"}
+LINKS = {"之"}  # 魅力之城
+NAME_WORDS, NAME_CHARS = 3, 8  # a place name before its place word: at most so many words and characters
 
 
 # Words that say how, not what: numerals, pronouns, adverbs, prepositions, conjunctions, particles,
@@ -32,6 +34,21 @@ def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
     return stats.rare_terms(content_words(words), k=k)
 
 
+def _name_before(run: list[tuple[str, int]], suffix: str) -> tuple[int, str]:
+    """(start, name + suffix) from the name-like words just before a place word, nearest first, at most
+    NAME_WORDS words and NAME_CHARS characters (魅力 之 城 + 小区 → 魅力之城小区; 丽发 新城 + 社区). A
+    run never starts with 之, nor with the one-character place word a code left behind (A2 | 区丽发)."""
+    words = run[-NAME_WORDS:]
+    while sum(len(w) for w, _ in words) > NAME_CHARS:
+        words = words[1:]
+    while len(words) > 1 and words[0][0] in LINKS:
+        words = words[1:]
+    name, start = "".join(w for w, _ in words), words[0][1]
+    if len(name) > 2 and name[0] in "区市县镇乡村" and start > 0:
+        name, start = name[1:], start + 1
+    return start, name + suffix
+
+
 def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
     """Unit names from the unit tree found in the text, then place-like phrases (a name word followed
     by a place word: 幸福 + 小区, A + 市, 洋湖 + 村, or one word ending in one: 红星路), in text order."""
@@ -43,16 +60,19 @@ def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
     for name in known:
         if len(name) >= 2 and (i := text.find(name)) >= 0:
             found.append((i, name))
-    pos, prev = 0, None
+    pos, run = 0, []  # run: the name-like words just before this one, (word, start), nearest last
     for word in jieba.cut(text):
         start = pos
         pos += len(word)
         flag = tags.get(word) or ("x" if not word.strip() or not word[0].isalnum() else "n")  # unknown: a name
-        if word in SUFFIXES and prev is not None and prev[1] in NAMEISH and prev[0] not in SUFFIXES:
-            found.append((prev[2], prev[0] + word))
+        if word in SUFFIXES and run:
+            found.append(_name_before(run, word))
         elif len(word) >= 3 and word.endswith(SUFFIXES) and flag in NAMEISH | {"s"}:
             found.append((start, word))
-        prev = (word, flag, start)
+        if word.endswith(SUFFIXES) or (flag not in NAMEISH and word not in LINKS):
+            run = []  # a place name ends here, or something that is no name
+        else:
+            run.append((word, start))
     out: list[str] = []
     for _, name in sorted(found):
         if not any(name in other or other in name for other in out):

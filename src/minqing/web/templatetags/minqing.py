@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+import re
+
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -38,3 +42,13 @@ def pct(value):
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.1f}%"
+
+
+_SITE_PATH = re.compile(r"(?<![\w/])(/[a-z][\w/-]*/(?:\?[\w=&;%.-]+)?)")
+
+
+@register.filter
+def sitelinks(text):
+    """A notice's text with the site's own paths in it ("请在“月报”页查看（/reports/monthly/?unit=QS…）")
+    made into links: the same text goes out by SMS, where a path is all there can be."""
+    return mark_safe(_SITE_PATH.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', escape(text or "")))
