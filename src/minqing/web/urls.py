@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views import (
     board,
@@ -18,6 +20,7 @@ from .views import (
 
 urlpatterns = [
     path("", staff.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("minqing/favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(template_name="minqing/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submit/", citizen.submit, name="submit"),

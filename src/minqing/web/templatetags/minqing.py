@@ -1,7 +1,6 @@
 """Template filters: times shown the way a Chinese office reads them."""
 
 import datetime as dt
-
 import re
 
 from django import template
