@@ -76,7 +76,8 @@ def test_hotspots_are_stored_by_the_worker_and_shown_in_scope(make_case, county,
     assert refresh_hotspots(NOW) == 2  # the county and its township
     assert HotspotRun.objects.count() == 2 and all(len(r.items) == 1 for r in HotspotRun.objects.all())
     with clock.frozen_at(NOW):
-        assert len(dashboard(county["ha"])["hotspots"]["items"]) == 1   # 甲村 sees its hotspot
+        mine = dashboard(county["ha"])["hotspots"]
+        assert len(mine["items"]) == 1 and mine["within"]  # 甲村 sees its hotspot, from its township's run
         assert dashboard(county["hb"])["hotspots"]["items"] == []       # 乙村 does not
         client.force_login(county["leader"])
         page = client.get("/dashboard/").content.decode()

@@ -163,7 +163,8 @@ def latest_hotspots(user, base, limit: int = 8) -> dict:
     numbers = {n for h in run.items for n in h["cases"][:50]}
     seen = set(cases_visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
     items = [h for h in run.items if seen & set(h["cases"][:50])][:limit]
-    return {"computed_at": run.computed_at.isoformat(), "unit": run.unit.name, "items": items}
+    return {"computed_at": run.computed_at.isoformat(), "unit": run.unit.name, "items": items,
+            "within": base.name if base and run.unit_id != base.id else ""}  # a village: its township's run
 
 
 def refresh_hotspots(now: dt.datetime | None = None, days: int = HOTSPOT_DAYS) -> int:
