@@ -25,3 +25,15 @@ def test_board_and_feed_are_public_and_anonymised(make_case, county, client):
     page = client.get("/public/VA/").content.decode()
     assert case.number in page and "路灯已修好" in page and "139****6666" in page
     assert client.get("/public/NOPE/").status_code == 404
+
+
+def test_the_board_pages_through_older_cases(make_case, county, client, monkeypatch):
+    from minqing.publicity import board
+
+    monkeypatch.setattr(board, "PAGE", 2)
+    numbers = [make_case("VA", f"第{i}件：村口路灯坏了，晚上看不清路。").number for i in range(5)]
+    first = client.get("/public/VA/").content.decode()
+    assert numbers[4] in first and numbers[3] in first and numbers[2] not in first and "page=2" in first
+    last = client.get("/public/VA/?page=3").content.decode()
+    assert numbers[0] in last and numbers[1] not in last and "page=2" in last and "page=4" not in last
+    assert client.get("/public/VA/?page=x").status_code == 200

@@ -27,14 +27,14 @@ def shown_publicly(qs):
     return qs.exclude(category__sensitive=True).exclude(close_reason__in=["spam", "withdrawn"])
 
 
-def public_cases(unit: Unit, category: str = "", place: str = "", limit: int = PAGE):
+def public_cases(unit: Unit, category: str = "", place: str = "", limit: int = PAGE, offset: int = 0):
     qs = shown_publicly(Case.objects.filter(in_subtree("place_path", unit.path) | in_subtree("assigned_path", unit.path)))
     if category:
         qs = qs.filter(category_top=category)
     if place:
         sub = Unit.objects.filter(code=place).first()
         qs = qs.filter(in_subtree("place_path", sub.path)) if sub else qs.none()
-    return qs.select_related("unit", "assigned_unit").prefetch_related("voices").order_by("-received_at", "-id")[:limit]
+    return qs.select_related("unit", "assigned_unit").prefetch_related("voices").order_by("-received_at", "-id")[offset:offset + limit]
 
 
 def _clean(text: str, case) -> str:
@@ -57,6 +57,13 @@ def public_view(case) -> dict:
 
 def board(unit: Unit, category: str = "", place: str = "") -> list[dict]:
     return [public_view(c) for c in public_cases(unit, category, place)]
+
+
+def board_page_of(unit: Unit, category: str = "", place: str = "", page: int = 1) -> tuple[list[dict], bool]:
+    """One page of the board, newest first, and whether older cases follow."""
+    page = max(1, page)
+    cases = list(public_cases(unit, category, place, limit=PAGE + 1, offset=(page - 1) * PAGE))
+    return [public_view(c) for c in cases[:PAGE]], len(cases) > PAGE
 
 
 def places_under(unit: Unit):

@@ -8,7 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from ...errors import NotFound
 from ...ledger.taxonomy import top_level_names
-from ...publicity.board import board, places_under, unit_or_404
+from ...publicity.board import board, board_page_of, places_under, unit_or_404
 from ...publicity.notices import board_notices
 
 
@@ -22,8 +22,10 @@ def _unit(code):
 def board_page(request, unit_code):
     unit = _unit(unit_code)
     category, place = request.GET.get("category", ""), request.GET.get("place", "")
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    items, more = board_page_of(unit, category, place, page)
     return render(request, "minqing/public/board.html", {
-        "unit": unit, "items": board(unit, category, place), "categories": top_level_names(),
+        "unit": unit, "items": items, "page": page, "more": more, "categories": top_level_names(),
         "notices": board_notices(unit),
         "places": places_under(unit), "category": category, "place": place,
     })
