@@ -83,6 +83,7 @@ def test_similar_api_and_case_page(make_case, client, county, api):
     b = make_case("VA", NOISE_EDITED)
     status, body = api("disp")("GET", f"/api/cases/{b.number}/similar")
     assert status == 200 and body["duplicates"][0]["number"] == a.number and "precedents" in body
+    assert body["hotspot"] is None  # no hotspot computed yet (the worker's hourly job)
     client.force_login(county["disp"])
     page = client.get(f"/cases/{b.number}/").content.decode()
     assert a.number in page and "并入本件" in page

@@ -128,9 +128,12 @@ class MergeIn(Schema):
 
 
 @api.get("/cases/{number}/similar", response=dict[str, Any], tags=["cases"],
-         summary="可能重复的未办结诉求（同一地点）和相似的已办结先例")
+         summary="可能重复的未办结诉求（同一地点）、相似的已办结先例，以及本件所在的热点（同一问题的其他诉求）")
 def get_similar(request, number: str):
-    return similar_for(request.auth, access_case(request.auth, number))
+    from ..insight.dashboard import hotspot_of
+
+    case = access_case(request.auth, number)
+    return similar_for(request.auth, case) | {"hotspot": hotspot_of(request.auth, case)}
 
 
 @api.post("/cases/{number}/merge", response=dict[str, Any], tags=["cases"],

@@ -148,16 +148,33 @@ def _warnings(user, base) -> dict:
                        for w in open_[:6]]}
 
 
+def _latest_run(path: str = "") -> HotspotRun | None:
+    """The worker's last run for the area at `path`, or the nearest area above it that has one."""
+    for p in [path[:i] for i in range(len(path), 0, -6)] or [None]:
+        q = HotspotRun.objects.filter(unit__path=p) if p else HotspotRun.objects.filter(unit__parent__isnull=True)
+        run = q.order_by("-computed_at").first()
+        if run:
+            return run
+    return None
+
+
+def hotspot_of(user, case) -> dict | None:
+    """The hotspot of the area's last run that holds this case, with its other cases the user may see:
+    voices that name one problem in other words, which the duplicate check (same words) misses."""
+    run = _latest_run(case.place_path)
+    item = next((h for h in (run.items if run else []) if case.number in h["cases"]), None)
+    if item is None:
+        return None
+    others = [n for n in item["cases"][:50] if n != case.number]
+    seen = set(cases_visible_to(user).filter(number__in=others).values_list("number", flat=True))
+    return {"title": item["title"], "voices": item["voices"], "heat": item.get("heat"),
+            "cases": [n for n in others if n in seen][:10], "computed_at": run.computed_at.isoformat()}
+
+
 def latest_hotspots(user, base, limit: int = 8) -> dict:
     """The worker's last run for the area (or the nearest area above it), keeping hotspots with a case
     the user may see."""
-    paths = [base.path[:i] for i in range(len(base.path), 0, -6)] if base else []
-    run = None
-    for path in paths or [None]:
-        q = HotspotRun.objects.filter(unit__path=path) if path else HotspotRun.objects.filter(unit__parent__isnull=True)
-        run = q.order_by("-computed_at").first()
-        if run:
-            break
+    run = _latest_run(base.path if base else "")
     if run is None:
         return {"computed_at": None, "items": []}
     numbers = {n for h in run.items for n in h["cases"][:50]}

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ...errors import DomainError, Invalid, NotFound
+from ...insight.dashboard import hotspot_of
 from ...intake.citizens import history as citizen_history
 from ...intake.models import Vulnerable
 from ...intake.services import submit_voice
@@ -97,6 +98,7 @@ def case_detail(request, number):
         "deadline_labels": DEADLINE_LABELS, "status_labels": dict(Status.choices),
         "mode_labels": dict(SubmitterMode.choices),
         "similar": similar_for(request.user, case), "may_merge": request.user.role in CENTRE,
+        "hotspot": hotspot_of(request.user, case),
         "suggestion": suggest.for_case(case) if case.status in ("accepted", "returned") else None,
         "may_dispatch": any(f["action"].name == "dispatch" for f in forms),
         "history": citizen_history(request.user, case), "vulnerable": Vulnerable.choices,
