@@ -86,7 +86,7 @@ def test_hotspots_are_stored_by_the_worker_and_shown_in_scope(make_case, county,
         client.force_login(county["disp"])
         case_page = client.get(f"/cases/{numbers[0]}/").content.decode()
         hot = case_page[case_page.index('data-testid="hotspot"'):]
-        assert all(n in hot[:hot.index("</p>")] for n in numbers[1:]) and "并入本件" in hot
+        assert all(n in hot[:hot.index("</div>")] for n in numbers[1:]) and "并入本件" in hot[:hot.index("</div>")]
         from minqing.insight.dashboard import hotspot_of
         from minqing.ledger.models import Case
 

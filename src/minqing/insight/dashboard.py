@@ -148,21 +148,25 @@ def _warnings(user, base) -> dict:
                        for w in open_[:6]]}
 
 
-def _latest_run(path: str = "") -> HotspotRun | None:
-    """The worker's last run for the area at `path`, or the nearest area above it that has one."""
+def _latest_runs(path: str = ""):
+    """The worker's last run for the area at `path`, then for each area above it that has one."""
     for p in [path[:i] for i in range(len(path), 0, -6)] or [None]:
         q = HotspotRun.objects.filter(unit__path=p) if p else HotspotRun.objects.filter(unit__parent__isnull=True)
         run = q.order_by("-computed_at").first()
         if run:
-            return run
-    return None
+            yield run
+
+
+def _latest_run(path: str = "") -> HotspotRun | None:
+    return next(_latest_runs(path), None)
 
 
 def hotspot_of(user, case) -> dict | None:
     """The hotspot of the area's last run that holds this case, with its other cases the user may see:
     voices that name one problem in other words, which the duplicate check (same words) misses."""
-    run = _latest_run(case.place_path)
-    item = next((h for h in (run.items if run else []) if case.number in h["cases"]), None)
+    # a township's run, else the county's: clustered with more voices around it, a problem may form there
+    run, item = next(((r, h) for r in _latest_runs(case.place_path) for h in r.items if case.number in h["cases"]),
+                     (None, None))
     if item is None:
         return None
     others = [n for n in item["cases"][:50] if n != case.number]
