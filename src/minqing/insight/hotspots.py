@@ -118,7 +118,8 @@ def cluster(rows: list[dict], link: float = LINK, min_voices: int = MIN_VOICES, 
         urgent = sum(r["urgency"] == "urgent" for r in members) / len(members)
         critical = sum(r["urgency"] == "critical" for r in members) / len(members)
         out.append(Hotspot(
-            title=f"{place}·{'、'.join(keywords[:3])}" if place else "、".join(keywords[:3]),
+            title=f"{place}·{'、'.join(([w for w in keywords if w not in place] or keywords)[:3])}" if place
+            else "、".join(keywords[:3]),  # the title's words say what, the place already says where
             heat=heat_index(voices, people, likes, before, recent, urgent, critical),
             voices=voices, people=people, likes=likes, keywords=keywords, place=place,
             cases=[r["number"] for r in sorted(members, key=lambda r: r["received_at"])],
