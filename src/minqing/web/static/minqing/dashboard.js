@@ -31,7 +31,7 @@
   chart("by-place", {
     tooltip: {formatter: function (p) { var r = p.data; return r.name + "<br>件数 " + r.value + "，在办 " + r.open + "，超期 " + r.overdue; }},
     series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
-              label: {color: "#101828", formatter: function (p) { return p.data.name + "\n" + p.data.value + "件 · 超期" + p.data.overdue; }},
+              label: {color: "#101828", overflow: "break", formatter: function (p) { return p.data.name + "\n" + p.data.value + "件 · 超期" + p.data.overdue; }},
               data: places.map(function (r) {
                 return {name: r.name, value: r.value, open: r.open, overdue: r.overdue, link: r.link,
                         itemStyle: {color: heat(r.overdue_share), borderColor: "#fff"}}; })}]
