@@ -108,3 +108,16 @@ def test_keywords_are_content_words_not_function_words_or_codes():
     assert content_words(words) == ["噪音", "搅拌站", "居民"]
     stats = TermStats(["路灯 维修"] * 300)  # every word of the voice is rare here
     assert set(keywords(words, stats)) == {"噪音", "搅拌站", "居民"}
+
+
+@pytest.mark.django_db
+def test_a_young_ledger_knows_which_words_every_complaint_uses():
+    from minqing.ledger.similar import background_texts, term_stats
+    from minqing.text.keywords import keywords
+
+    forget_term_stats()
+    stats = term_stats()  # an empty ledger: the shipped messages alone
+    assert stats.n == len(background_texts()) > 1000
+    chosen = keywords("严重 举报 处理 搅拌站 粉尘".split(), stats, k=2)
+    assert set(chosen) == {"搅拌站", "粉尘"}
+    forget_term_stats()
