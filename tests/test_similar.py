@@ -121,3 +121,12 @@ def test_a_young_ledger_knows_which_words_every_complaint_uses():
     chosen = keywords("严重 举报 处理 搅拌站 粉尘".split(), stats, k=2)
     assert set(chosen) == {"搅拌站", "粉尘"}
     forget_term_stats()
+
+
+def test_keywords_prefer_words_another_message_also_uses():
+    from minqing.text.keywords import keywords
+    from minqing.text.similar import TermStats
+
+    stats = TermStats(["搅拌站 粉尘"] * 3 + ["路灯 维修"] * 297)
+    assert keywords("伟大事业 搅拌站 粉尘".split(), stats, k=2) == ["搅拌站", "粉尘"]  # not the phrase no one else wrote
+    assert keywords("伟大事业 搅拌站".split(), stats, k=3) == ["搅拌站", "伟大事业"]  # kept, after

@@ -30,8 +30,12 @@ def content_words(words: Iterable[str]) -> list[str]:
 
 
 def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
-    """The k most distinctive content words of the voice (by document frequency in the ledger)."""
-    return stats.rare_terms(content_words(words), k=k)
+    """The k most distinctive content words of the voice (by document frequency in the ledger), those
+    that some other message also uses first: a word no one else wrote (伟大事业, a typo) says little
+    about the problem and finds nothing in a search."""
+    ranked = stats.rare_terms(content_words(words), k=64)
+    shared = [w for w in ranked if stats.df.get(w, 0) >= 2]
+    return (shared + [w for w in ranked if stats.df.get(w, 0) < 2])[:k]
 
 
 def _name_before(run: list[tuple[str, int]], suffix: str) -> tuple[int, str]:
