@@ -157,10 +157,6 @@ def _latest_runs(path: str = ""):
             yield run
 
 
-def _latest_run(path: str = "") -> HotspotRun | None:
-    return next(_latest_runs(path), None)
-
-
 def hotspot_of(user, case) -> dict | None:
     """The hotspot of the area's last run that holds this case, with its other cases the user may see:
     voices that name one problem in other words, which the duplicate check (same words) misses."""
@@ -178,7 +174,7 @@ def hotspot_of(user, case) -> dict | None:
 def latest_hotspots(user, base, limit: int = 8) -> dict:
     """The worker's last run for the area (or the nearest area above it), keeping hotspots with a case
     the user may see."""
-    run = _latest_run(base.path if base else "")
+    run = next(_latest_runs(base.path if base else ""), None)
     if run is None:
         return {"computed_at": None, "items": []}
     numbers = {n for h in run.items for n in h["cases"][:50]}

@@ -34,8 +34,7 @@ def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
     that some other message also uses first: a word no one else wrote (伟大事业, a typo) says little
     about the problem and finds nothing in a search."""
     ranked = stats.rare_terms(content_words(words), k=64)
-    shared = [w for w in ranked if stats.df.get(w, 0) >= 2]
-    return (shared + [w for w in ranked if stats.df.get(w, 0) < 2])[:k]
+    return sorted(ranked, key=lambda w: stats.df.get(w, 0) < 2)[:k]  # stable: rarest first within each
 
 
 def _name_before(run: list[tuple[str, int]], suffix: str) -> tuple[int, str]:
