@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from minqing.bootstrap import ensure_reference_data
+from minqing.ledger.reference import ensure_reference_data
 from minqing.org.services import add_unit, create_user
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -7,9 +7,9 @@ import pytest
 from openpyxl import load_workbook
 
 from minqing.intake.citizens import history
-from minqing.intake.masking import phone_key
 from minqing.intake.models import Citizen
 from minqing.ledger.models import Voice
+from minqing.privacy import phone_key
 
 NAME = "吴建国"
 

@@ -7,7 +7,8 @@ import pytest
 from minqing import clock
 from minqing.ledger.actions import perform
 from minqing.ledger.models import Case
-from minqing.workflow import escalation, notify, scheduler
+from minqing.worker import scheduler
+from minqing.workflow import escalation, notify
 from minqing.workflow.models import Notification
 
 PHONE = "13700001111"
@@ -182,7 +183,7 @@ def test_scheduler_enqueues_each_job_once_per_period(db):
 
 def test_scheduled_tasks_run_through_the_task_queue(dispatched, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    from minqing.workflow import tasks
+    from minqing.worker import tasks
 
     result = tasks.deadline_scan.enqueue()
     assert result.return_value == {"reminders": 0, "escalated": 0} or "escalated" in result.return_value
@@ -199,3 +200,25 @@ def test_escalation_shows_in_lists_notices_page_and_api(dispatched, county, clie
     assert "督办·测试县" in listed
     status, body = api("ha")("GET", "/api/notifications")
     assert status == 200 and body[0]["kind"] == "escalate" and body[0]["case"] == dispatched.number
+
+
+def test_queued_tasks_under_the_old_module_path_are_renamed_for_the_new_worker(db):
+    """Data migration workflow 0004: the task list moved from minqing.workflow.tasks to minqing.worker.tasks;
+    a task still waiting under the old path would no longer import, so it is renamed. Done rows keep theirs."""
+    import importlib
+
+    from django.apps import apps
+    from django_tasks_db.models import DBTaskResult
+
+    from minqing.worker import tasks
+
+    waiting = tasks.deadline_scan.enqueue()
+    done = tasks.deliver_notifications.enqueue()
+    DBTaskResult.objects.filter(id=waiting.id).update(task_path="minqing.workflow.tasks.deadline_scan")
+    DBTaskResult.objects.filter(id=done.id).update(task_path="minqing.workflow.tasks.deliver_notifications",
+                                                   status="SUCCESSFUL")
+    migration = importlib.import_module("minqing.workflow.migrations.0004_worker_task_paths")
+    migration.rename(apps, None)
+    assert DBTaskResult.objects.get(id=waiting.id).task_path == "minqing.worker.tasks.deadline_scan"
+    assert DBTaskResult.objects.get(id=waiting.id).task.func is tasks.deadline_scan.func
+    assert DBTaskResult.objects.get(id=done.id).task_path == "minqing.workflow.tasks.deliver_notifications"

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from minqing.intake.masking import mask_name, mask_phone, redact_text
+from minqing.privacy import mask_name, mask_phone, redact_text
 
 NAME, PHONE = "王秀英", "13912345678"
 

@@ -41,8 +41,8 @@ def test_a_second_level_category_routes_by_its_first_level(rules):
 
 
 def test_every_category_at_every_place_of_the_demo_county_routes_to_exactly_one_unit(db):
-    from minqing.bootstrap import ensure_reference_data
-    from minqing.org.demo import build_routing, build_units
+    from minqing.demo.county import build_routing, build_units
+    from minqing.ledger.reference import ensure_reference_data
 
     ensure_reference_data()
     build_units()

@@ -1,4 +1,4 @@
-"""The month simulator (workflow/simulate.py), run short on the small test county: what it reports is
+"""The month simulator (simulate/), run short on the small test county: what it reports is
 what the database holds, and its rates are those `rates_for` computes over the same cases."""
 
 import datetime as dt
@@ -13,7 +13,7 @@ from minqing.org.models import Role, Unit, User
 from minqing.org.services import add_unit
 from minqing.workflow.models import Notification
 from minqing.workflow.rates import rates_for
-from minqing.workflow.simulate import RATE_LABELS, WorkTime, simulate
+from minqing.simulate import RATE_LABELS, WorkTime, simulate
 from minqing.workflow.stats import responsible_in
 
 START = timezone.make_aware(dt.datetime(2025, 11, 3))  # a Monday with two ordinary weeks after it
@@ -120,8 +120,8 @@ def test_missing_handler_accounts_are_created(county):
 
 
 def test_a_county_without_villages_is_refused(db):
-    from minqing.bootstrap import ensure_reference_data
     from minqing.errors import DomainError
+    from minqing.ledger.reference import ensure_reference_data
 
     ensure_reference_data()
     add_unit("X", "空县", "county")

@@ -37,7 +37,7 @@ def migrate(quiet=True):
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
-    from .bootstrap import ensure_reference_data
+    from .ledger.reference import ensure_reference_data
 
     ensure_reference_data()
 
@@ -55,7 +55,7 @@ def cmd_up(args):
     setup()
     migrate()
     ensure_model()
-    from .org.demo import DEMO_USERS, load_demo_if_empty
+    from .demo import DEMO_USERS, load_demo_if_empty
 
     loaded = load_demo_if_empty()
     from django.core.management import call_command
@@ -120,7 +120,7 @@ def cmd_worker(args):
     setup()
     import threading
 
-    from .workflow.scheduler import loop
+    from .worker.scheduler import loop
 
     worker = subprocess.Popen([sys.executable, "-m", "minqing.cli", "manage", "db_worker", "--interval", "2"])
     stop = threading.Event()
@@ -135,7 +135,7 @@ def cmd_worker(args):
 def cmd_demo(args):
     setup()
     migrate()
-    from .org.demo import load_demo_if_empty
+    from .demo import load_demo_if_empty
 
     print("demo loaded" if load_demo_if_empty() else "database is not empty: demo not loaded")
 
@@ -206,17 +206,19 @@ def cmd_export(args):
 
 def cmd_text(args):
     setup()
-    from .text import evaluate
-
     if args.text_cmd == "evaluate":
-        evaluate.evaluate_files(args.train, args.test, print)
+        from .text.evaluate import evaluate_files
+
+        evaluate_files(args.train, args.test, print)
     else:
+        from .ledger.training import train_from_ledger
+
         migrate()
-        evaluate.train_from_ledger(print)
+        train_from_ledger(print)
 
 
 def cmd_simulate(args):
-    """Replay a month of voices through time with the fake clock (workflow/simulate.py)."""
+    """Replay a month of voices through time with the fake clock (simulate/)."""
     setup()
     migrate()
     import datetime as dt
@@ -224,7 +226,7 @@ def cmd_simulate(args):
     from django.utils import timezone
 
     from .ledger.models import Case
-    from .workflow.simulate import simulate
+    from .simulate import simulate
 
     if Case.objects.exists() and not args.force:
         raise DomainError(f"数据库中已有 {Case.objects.count()} 件工单：模拟会在其上追加一个月的工单、督办和通知。"

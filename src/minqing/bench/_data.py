@@ -107,8 +107,9 @@ def _source_messages(limit: int) -> list[tuple[str, str]]:
                 if len(text) >= 10:
                     out.append((str(row[ti] or "").strip() if ti is not None else "", text))
     if not out:
-        demo = Path(__file__).resolve().parents[1] / "org" / "demo_voices.json"
-        out = [(v.get("title", ""), v["text"]) for v in json.loads(demo.read_text(encoding="utf-8"))]
+        from ..demo.cases import demo_voices
+
+        out = [(v.get("title", ""), v["text"]) for v in demo_voices()]
     rng = random.Random(7)
     rng.shuffle(out)
     return out[:limit]
@@ -154,8 +155,8 @@ BENCH_ROOT = "bench-root"  # an admin without a unit: sees everything, no scope 
 
 def setup_county() -> dict:
     """Reference data, the demo county's units and the users the benchmark acts as (idempotent)."""
-    from ..bootstrap import ensure_reference_data
-    from ..org.demo import DEMO_USERS, build_units
+    from ..demo.county import DEMO_USERS, build_units
+    from ..ledger.reference import ensure_reference_data
     from ..org.models import Role, Unit, User
     from ..org.services import create_user
 
@@ -267,8 +268,8 @@ def pool_topics(pool: list[PoolItem]) -> list[str]:
 
 def build_world(pool: list[PoolItem], now: dt.datetime, seed: int = 2026, varied: bool = False,
                 topics: list[str] | None = None) -> World:
+    from ..demo.county import DEPARTMENTS
     from ..ledger.models import Category
-    from ..org.demo import DEPARTMENTS
     from ..org.models import Level, Unit
 
     units = {u.code: u for u in Unit.objects.all()}

@@ -368,7 +368,7 @@ def child(args) -> dict:
     call_command("migrate", verbosity=0)
     load = prepare(args.size, fresh=args.fresh, cache_dir=args.data_dir, pool_size=POOL,
                    varied=args.background == "varied")
-    from ..org.demo import DEMO_USERS
+    from ..demo.county import DEMO_USERS
     from ..org.models import User
     from ..org.services import create_user
 

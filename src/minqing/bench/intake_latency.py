@@ -84,8 +84,9 @@ def read_voices(n: int, seed: int = 2026) -> list[tuple[str, str]]:
             out += [(m.title, m.text) for m in read_messages(path) if len(m.text.strip()) >= 10
                     and len(m.text) <= 9000]
     if not out:
-        demo = Path(__file__).resolve().parents[1] / "org" / "demo_voices.json"
-        out = [(v.get("title", ""), v["text"]) for v in json.loads(demo.read_text(encoding="utf-8"))]
+        from ..demo.cases import demo_voices
+
+        out = [(v.get("title", ""), v["text"]) for v in demo_voices()]
     rng = random.Random(seed)
     rng.shuffle(out)
     while len(out) < n:  # a small demo sample: repeat it
@@ -499,8 +500,8 @@ def measure_training(limit: int | None = None) -> dict:
     one in use before it scored on the HELD_OUT oldest categorised cases (the ledger's categories follow its
     texts as the shipped model reads them, with 15% noise: bench/_data.py World.topics)."""
     from ..ledger.models import Case
+    from ..ledger.training import RETRAIN_LIMIT, train_from_ledger
     from ..text import classify
-    from ..text.evaluate import RETRAIN_LIMIT, train_from_ledger
     from ..text.evaluate import scores as score
 
     limit = limit or RETRAIN_LIMIT
@@ -551,7 +552,7 @@ def parse(argv: list[str]):
     p.add_argument("--train", action="store_true", help="also time `minqing text train` on this ledger")
     p.add_argument("--train-only", action="store_true", help="only time `minqing text train` on this ledger")
     p.add_argument("--train-limit", type=int, default=None, help="newest categorised cases read by --train "
-                   "(default text.evaluate.RETRAIN_LIMIT)")
+                   "(default ledger.training.RETRAIN_LIMIT)")
     args = p.parse_args(argv)
     args.size = args.size or (QUICK_SIZE if args.quick else TARGET_SIZE)
     args.pool = args.pool or (600 if args.quick else 5000)

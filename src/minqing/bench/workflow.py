@@ -71,7 +71,7 @@ def prepare(size: int, *, pool_size: int = 600, seed: int = 2026, fresh: bool = 
     has the same size and seed). fast=False inserts with every index in place (inside a test)."""
     from .. import clock
     from ..ledger.models import Case
-    from ..workflow.simulate import ensure_county
+    from ..simulate import ensure_county
     from . import _data
 
     ensure_county(out=log)  # units, leaders and handlers: escalations notify them

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
-from ..intake.masking import redact_text
 from ..intake.services import clean_text
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
 from ..org.services import unit_to_act_for
+from ..privacy import redact_text
 from .models import Consultation, Participant, Statement, StatementStatus, Vote, VoteSource
 
 MANAGERS = {Role.DISPATCHER, Role.LEADER, Role.ADMIN}

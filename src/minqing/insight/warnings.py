@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from .. import clock
 from ..errors import Forbidden, IllegalTransition, Invalid, NotFound
-from ..intake.masking import mask_phone
 from ..intake.services import clean_text
 from ..ledger.models import Case, Status, Voice
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
+from ..privacy import mask_phone
 from . import detectors
 from .models import Warning, WarningStatus
 from .service import case_rows

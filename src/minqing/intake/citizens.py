@@ -24,7 +24,7 @@ from ..errors import Forbidden, Invalid
 from ..ledger.models import Case, Rating, Status, SubmitterMode
 from ..ledger.permissions import access_case, cases_visible_to
 from ..org.models import Role
-from .masking import public_text
+from ..privacy import public_text
 from .models import Citizen, Vulnerable
 from .services import clean_text
 

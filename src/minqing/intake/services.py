@@ -16,9 +16,9 @@ from ..ledger.models import Case, CaseCounter, Channel, SubmitterMode, Urgency, 
 from ..ledger.sla import due_dates
 from ..org import lexicon
 from ..org.models import Unit
+from ..privacy import phone_key
 from ..text.normalise import normalise
 from ..text.segment import search_tokens
-from .masking import phone_key
 
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PUBLIC_CHANNELS = {Channel.WEB}

@@ -27,6 +27,7 @@ from .models import (
     Urgency,
 )
 from .permissions import access_case, check_may
+from .signals import case_event, case_raised
 from .sla import due_dates
 
 MAX_TEXT = 10000  # real letters run to 7,000 characters; a 1 MB paste is still refused
@@ -35,8 +36,6 @@ CLOSE_REASONS = {"withdrawn": "群众撤回", "spam": "无效/骚扰", "duplicat
 
 def record(case: Case, action: str, actor, before: str, note: str = "", data: dict | None = None,
            at=None) -> CaseEvent:
-    from .signals import case_event
-
     label = actor.label() if isinstance(actor, User) else (actor or "系统")
     event = CaseEvent.objects.create(case=case, at=at or clock.now(), action=action,
                                      actor=actor if isinstance(actor, User) else None, actor_label=label,
@@ -232,14 +231,12 @@ def do_return(case, user, f):
     case.return_count += 1
     data = {"assigned_unit": {"before": unit.code if unit else None, "after": None}}
     if case.return_count >= 2 and unit is not None and unit.parent_id:
-        from ..workflow.escalation import announce, for_return
-
-        escalation = for_return(case, unit)
-        case.escalation_level, case.escalated_to = escalation.level, escalation.to
+        before = {"before_level": case.escalation_level, "before_to": case.escalated_to_id}
+        case.escalation_level, case.escalated_to = max(case.escalation_level, 1), unit.parent
         data["escalated_to"] = {"before": None, "after": unit.parent.code, "why": "多次退单"}
-        # After the return's own event: an `escalate` event and the notice to the leaders above,
-        # written by the same code as the deadline scan's escalations.
-        _then(case, lambda: announce([escalation]))
+        # After the return's own event, `case_raised` is sent; workflow answers with an `escalate`
+        # event and the notice to the leaders above, written by the same code as the deadline scan's.
+        _then(case, lambda: case_raised.send(sender=Case, case=case, returning=unit, **before))
     return data
 
 
@@ -498,7 +495,7 @@ def rate_by_tracking_code(code: str, rating: str, comment: str = "", resolved=No
 @transaction.atomic
 def reveal_contact(user, number: str) -> dict:
     """Show a protected submitter's full contact to one who must call back, and log that it was seen."""
-    from ..intake.masking import submitter
+    from ..privacy import submitter
     from .permissions import may_reveal_contact
 
     case = access_case(user, number)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import clock
-from ..intake.masking import list_submitter, public_text, submitter
+from ..privacy import list_submitter, public_text, submitter
 from .lifecycle import EVENT_LABELS
 from .models import Case, Status
 from .permissions import allowed_actions, may_reveal_contact

@@ -1,11 +1,6 @@
-"""Who may see what. Scope is a query, not an if: every case list, detail, export and search starts
-from `cases_visible_to(user)`, and every single case is fetched through `access_case`.
-
-A staff user sees cases whose place lies in their unit's subtree, cases assigned to a unit in that
-subtree (so a county department sees what was dispatched to it wherever the place is), and cases
-they recorded themselves (a grid cadre follows what they heard next door, outside their own grid), and
-cases their unit was called in to co-handle (吹哨报到).
-"""
+"""Where a user stands in the unit tree: a unit's subtree as a range of path strings, and the units a
+user may see. Scope is a query, not an if: the case scope built on these ranges lives in the ledger's
+one permission gate (ledger/permissions.py, `case_scope_q`), which also knows co-handling."""
 
 from django.db.models import Q
 
@@ -24,28 +19,6 @@ def subtree_range(path: str) -> tuple[str, str]:
 def in_subtree(field: str, path: str) -> Q:
     lo, hi = subtree_range(path)
     return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
-
-
-def case_scope_q(user) -> Q | None:
-    """The Q that limits cases to those the user may see; None means nothing."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if user.role == Role.ADMIN and user.unit_id is None:
-        return Q()
-    if not user.is_staff_member:
-        return None
-    from ..ledger.models import CoTask
-
-    unit = user.unit
-    if unit.parent_id is None and not type(unit).objects.filter(parent__isnull=True).exclude(pk=unit.pk).exists():
-        # The root of the only unit tree: every case's place lies in its subtree, so the scope is
-        # everything. Without this, a county dispatcher's every list evaluated a four-way OR over
-        # a million cases (docs/benchmarks.md).
-        return Q()
-    path = unit.path
-    called_in = CoTask.objects.filter(in_subtree("unit_path", path)).values("case_id")
-    return (in_subtree("place_path", path) | in_subtree("assigned_path", path) | Q(created_by_id=user.id)
-            | Q(id__in=called_in))
 
 
 def units_visible_to(user):

@@ -7,10 +7,10 @@ Cases of sensitive categories and cases closed as spam or withdrawn are not show
 from django.db.models import Q
 
 from ..errors import NotFound
-from ..intake.masking import redact_address, redact_text
 from ..ledger.models import Case, Reply, Status
 from ..org.models import Unit
 from ..org.scope import in_subtree
+from ..privacy import redact_address, redact_text
 
 PAGE = 30
 

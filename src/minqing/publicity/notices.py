@@ -10,19 +10,19 @@ announced for everyone. Notices of the units below are not pulled up (a county b
 every village's notices; each village has its own board).
 
 Privacy. Titles and bodies are written by staff, but a staff member may paste a citizen's words: before
-anything is stored, mobile and ID-card numbers are masked (intake.masking.redact_text), and so are the
+anything is stored, mobile and ID-card numbers are masked (privacy.redact_text), and so are the
 names, phones and addresses of the submitters of the cases the notice links to."""
 
 from django.db import transaction
 
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
-from ..intake.masking import redact_address, redact_text
 from ..intake.services import clean_text
 from ..ledger.permissions import cases_visible_to
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
 from ..org.services import unit_to_act_for
+from ..privacy import redact_address, redact_text
 from .board import shown_publicly
 from .models import Notice, NoticeKind
 

@@ -1,4 +1,5 @@
-"""Measuring the category model on labelled files, and retraining it from the ledger.
+"""Measuring the category model on labelled files (retraining it from the ledger's cases is
+ledger/training.py: this module knows files and lists, never the database).
 
 `minqing text evaluate --train A.xlsx --test B.xlsx` trains on A (plus the shipped unlabelled sample
 and the taxonomy, exactly as the shipped model is built) and scores B. When A and B are the same
@@ -8,7 +9,6 @@ prediction of any other category counts as an error of the true one, but adds no
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -55,7 +55,7 @@ def _labelled(path) -> list[Message]:
     return [Message(m.title, m.text, normalise(m.label).replace(" ", "")) for m in msgs]
 
 
-def _pairs(msgs) -> list[tuple[str, str]]:
+def pairs_of(msgs) -> list[tuple[str, str]]:
     return [(m.title, m.text) for m in msgs]
 
 
@@ -69,7 +69,7 @@ def cross_validate(msgs: list[Message], unlabelled=None, folds: int = 5, seed: i
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array([m.label for m in msgs], dtype=object)
-    pairs = _pairs(msgs)
+    pairs = pairs_of(msgs)
     if fit is None:
         def fit(p, labels):
             return classify.train(p, labels, unlabelled=unlabelled)
@@ -94,7 +94,7 @@ def cross_validate(msgs: list[Message], unlabelled=None, folds: int = 5, seed: i
 def evaluate_files(train_path, test_path, out: Out = print, folds: int = 5) -> dict:
     train_msgs = _labelled(train_path)
     _, unlabelled = load_sample()
-    unlabelled = _pairs(unlabelled)
+    unlabelled = pairs_of(unlabelled)
     classes = sorted({m.label for m in train_msgs})
     out(f"train: {train_path} ({len(train_msgs)} labelled messages, {len(classes)} categories)")
     out(f"also used: {len(unlabelled)} unlabelled messages shipped with minqing (word statistics only) "
@@ -110,51 +110,9 @@ def evaluate_files(train_path, test_path, out: Out = print, folds: int = 5) -> d
         test_msgs = _labelled(test_path)
         out(f"test: {test_path} ({len(test_msgs)} labelled messages)")
         started = time.perf_counter()
-        model = classify.train(_pairs(train_msgs), [m.label for m in train_msgs], unlabelled=unlabelled)
+        model = classify.train(pairs_of(train_msgs), [m.label for m in train_msgs], unlabelled=unlabelled)
         out(f"training time: {time.perf_counter() - started:.1f}s")
-        y, pred = [m.label for m in test_msgs], [s.category for s in model.predict_many(_pairs(test_msgs))]
+        y, pred = [m.label for m in test_msgs], [s.category for s in model.predict_many(pairs_of(test_msgs))]
     result = scores(y, pred)
     print_scores(result, out)
     return result
-
-
-def _ledger_taxonomy() -> list[tuple[str, ...]] | bool:
-    """The taxonomy as the admin keeps it in the database (leaves' paths), else the packaged one."""
-    from ..ledger.models import Category
-
-    paths = list(Category.objects.filter(children__isnull=True, level__gte=2).values_list("path", flat=True))
-    return [tuple(p.split("/")) for p in paths] if paths else True
-
-
-RETRAIN_LIMIT = 60_000  # newest categorised cases: about a year of a county; the SVM's time grows faster than n
-
-
-def train_from_ledger(out: Out = print, limit: int = RETRAIN_LIMIT, text_chars: int = 1000) -> Path:
-    """A new model from the ledger's categorised cases (the newest `limit`) plus the shipped data;
-    saved as a versioned artefact and installed as the default model (docs/text.md, "Retraining at scale")."""
-    from ..ledger.models import Case
-
-    rows = (Case.objects.filter(category__isnull=False).exclude(category_top="").order_by("-received_at")
-            .values_list("title", "text_norm", "text", "category_top")[:limit])
-    pairs, labels = [], []
-    for title, text_norm, text, top in rows.iterator(chunk_size=5000):
-        pairs.append((title or "", (text_norm or text or "")[:text_chars]))
-        labels.append(top)
-    sample, unlabelled = load_sample()
-    out(f"ledger: {len(pairs)} categorised cases; shipped: {len(sample)} labelled, "
-        f"{len(unlabelled)} unlabelled messages")
-    started = time.perf_counter()
-    model = classify.train(pairs + _pairs(sample), labels + [m.label for m in sample],
-                           unlabelled=_pairs(unlabelled), taxonomy=_ledger_taxonomy())
-    out(f"trained in {time.perf_counter() - started:.1f}s; categories: {len(model.classes)}")
-    m = model.meta.get("metrics") or {}
-    if m:
-        out(f"out-of-fold check ({m['cv']}, {m['n']} messages): macro_f1={m['macro_f1']:.3f} "
-            f"accuracy={m['accuracy']:.3f}")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%SZ")
-    path = model.save(classify.models_dir() / f"category-{classify.VERSION}-{stamp}.joblib")
-    current = model.save(classify.default_path())
-    classify.reset_default_model()
-    out(f"saved {path}")
-    out(f"installed as {current} (running processes pick it up within {classify.RECHECK_SECONDS:.0f}s)")
-    return path

@@ -13,8 +13,8 @@ At a million cases (issue 5, docs/benchmarks.md) the pass works in bulk: the cas
 queries, one per deadline, each a bounded range of its own index (`late_resolve`, `late_contact`);
 then, batch by batch, in one transaction each, the cases are locked and re-checked, raised with one
 conditional UPDATE per level and unit (`... WHERE escalation_level < level`), and their events and
-notices written with bulk_create. A repeated return (退单, ledger/actions.py) raises a case too and is
-announced by the same code (`announce`)."""
+notices written with bulk_create. A repeated return (退单, ledger/actions.py) raises a case too; the
+ledger sends `case_raised` and it is announced by the same code (`announce`, via `on_case_raised`)."""
 
 import datetime as dt
 from collections import defaultdict
@@ -115,11 +115,16 @@ def for_deadline(case: Case, level: int, units: UnitTree) -> Escalation:
                       case.escalation_level, case.escalated_to_id)
 
 
-def for_return(case: Case, returning: Unit) -> Escalation:
-    """A repeated return: the unit above the returning one settles where the case belongs."""
-    return Escalation(case, max(case.escalation_level, 1), returning.parent, returning, RETURNS,
-                      f"escalate-return:{case.id}:{case.return_count}", case.escalation_level,
-                      case.escalated_to_id, tell_base=False)
+def for_return(case: Case, returning: Unit, before_level: int, before_to: int | None) -> Escalation:
+    """A repeated return: the ledger has raised the case to the unit above the returning one, which
+    settles where the case belongs (ledger/actions.py `do_return`)."""
+    return Escalation(case, case.escalation_level, case.escalated_to, returning, RETURNS,
+                      f"escalate-return:{case.id}:{case.return_count}", before_level, before_to, tell_base=False)
+
+
+def on_case_raised(sender, case: Case, returning: Unit, before_level: int, before_to: int | None, **kwargs):
+    """The ledger's `case_raised` signal: announce the raise like any escalation."""
+    announce([for_return(case, returning, before_level, before_to)])
 
 
 def announce(escalations: list[Escalation], units: UnitTree | None = None) -> list[CaseEvent]:

@@ -3,10 +3,10 @@ floors against a lift), and the real vTaiwan consultation (Pol.is open data, CC 
 
 import random
 
+from ..consult.imports import DEMO_FILE, import_consultation, load_pack
+from ..consult.models import Consultation
+from ..consult.services import cast_votes, create
 from ..org.models import Unit
-from .imports import DEMO_FILE, import_consultation, load_pack
-from .models import Consultation
-from .services import cast_votes, create
 
 LIFT_STATEMENTS = [
     ("老旧小区加装电梯能方便老人和残疾人出行", (1, 1)),

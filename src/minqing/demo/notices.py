@@ -3,7 +3,7 @@ so the public boards and the feed show what a working office would publish."""
 
 from ..consult.models import Consultation
 from ..org.models import User
-from .notices import publish
+from ..publicity.notices import publish
 
 NOTICES = [
     ("dispatcher", "QS", "faq", "低保、临时救助怎么申请？",

@@ -2,8 +2,8 @@
 
 
 def ensure_reference_data() -> None:
-    from .ledger import sla, taxonomy
-    from .ledger.models import Category
+    from . import sla, taxonomy
+    from .models import Category
 
     if not Category.objects.exists():
         taxonomy.load()

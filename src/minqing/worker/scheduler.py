@@ -8,7 +8,8 @@ import time
 from django.db import transaction
 
 from .. import clock
-from .models import SchedulerTick
+from ..workflow.models import SchedulerTick
+from . import tasks
 
 JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
         "monthly_report": 6 * 3600, "dashboard_refresh": 600}  # seconds between runs
@@ -25,8 +26,6 @@ def claim(name: str, every: int, now: dt.datetime) -> bool:
 
 
 def run_due(now: dt.datetime | None = None) -> list[str]:
-    from . import tasks
-
     now = now or clock.now()
     started = []
     for name, every in JOBS.items():

@@ -1,5 +1,6 @@
-"""Masking of submitters' identities (SPEC C2). Pure functions; who may see what unmasked is
-decided in ledger/permissions.py (`may_reveal_contact`)."""
+"""Masking of submitters' identities (SPEC C2): the one masking function set, pure, below every app —
+the ledger's pages and exports, intake, the public board and the warnings all mask through here.
+Who may see what unmasked is decided in ledger/permissions.py (`may_reveal_contact`)."""
 
 import re
 
