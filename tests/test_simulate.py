@@ -11,9 +11,9 @@ from django.utils import timezone
 from minqing.ledger.models import Case, CaseEvent, Extension
 from minqing.org.models import Role, Unit, User
 from minqing.org.services import add_unit
+from minqing.simulate import RATE_LABELS, WorkTime, simulate
 from minqing.workflow.models import Notification
 from minqing.workflow.rates import rates_for
-from minqing.simulate import RATE_LABELS, WorkTime, simulate
 from minqing.workflow.stats import responsible_in
 
 START = timezone.make_aware(dt.datetime(2025, 11, 3))  # a Monday with two ordinary weeks after it
