@@ -168,3 +168,10 @@ def test_nothing_is_ever_hard_deleted(make_case):
     event.note = "changed"
     with pytest.raises(PermissionError):
         event.save()
+
+
+def test_every_lifecycle_action_has_its_one_writer():
+    """ledger/actions/ is split by what an action touches; `perform` finds each action's do_<name> there."""
+    from minqing.ledger.actions import DOERS
+
+    assert set(DOERS) == set(ACTIONS)
