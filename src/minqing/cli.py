@@ -143,7 +143,7 @@ def cmd_demo(args):
 def cmd_unit(args):
     setup()
     migrate()
-    from .api.org import unit_rows
+    from .org.services import unit_rows
 
     if args.unit_cmd == "list":
         rows = unit_rows()

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from ninja import Schema
 
 from ..errors import DomainError, Invalid
-from ..org.models import Unit
+from ..org.services import unit_rows
 from .main import api
 
 
@@ -39,12 +39,6 @@ def token(request, payload: TokenIn):
     if user is None or not user.is_active:
         raise Unauthorized("用户名或密码错误")
     return {"token": ApiToken.issue(user)}
-
-
-def unit_rows(qs=None):
-    qs = (qs if qs is not None else Unit.objects.filter(active=True)).select_related("parent").order_by("path")
-    return [{"code": u.code, "name": u.name, "level": u.level, "parent": u.parent.code if u.parent_id else None}
-            for u in qs]
 
 
 @api.get("/units", auth=None, response=list[UnitOut], tags=["org"], summary="单位树（县、乡镇、村社区、网格、部门）")

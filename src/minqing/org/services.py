@@ -64,3 +64,10 @@ def unit_to_act_for(user, code, doing: str) -> Unit:
     if not user.unit_id and user.role != Role.ADMIN:
         raise Forbidden(f"您没有所属单位，不能{doing}", field="unit")
     return unit
+
+
+def unit_rows(qs=None) -> list[dict]:
+    """Units as integrators see them (`GET /api/units`, `minqing unit list --json`): code, name, level, parent."""
+    qs = (qs if qs is not None else Unit.objects.filter(active=True)).select_related("parent").order_by("path")
+    return [{"code": u.code, "name": u.name, "level": u.level, "parent": u.parent.code if u.parent_id else None}
+            for u in qs]
