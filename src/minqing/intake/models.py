@@ -1,4 +1,4 @@
-"""Saved column mappings for ledger imports (see excel.py): an office whose Excel ledger uses its
+"""Saved column mappings for ledger imports (see excel/): an office whose Excel ledger uses its
 own headers saves a mapping once and names it on every import."""
 
 from django.conf import settings

@@ -7,7 +7,7 @@
 
 Each action names the statuses it may start from, the status it leads to (None: unchanged) and
 the roles that may take it. Which *case* a user may touch is decided in permissions.py; what an
-action does is in actions.py. Nothing else changes a case's status.
+action does is in actions/. Nothing else changes a case's status.
 """
 
 from dataclasses import dataclass

@@ -12,7 +12,7 @@ from .models import CalendarDay
 # Other apps (notifications, hotspots) listen here instead of the ledger calling them.
 case_event = Signal()
 
-# Sent when a ledger action raises a case to the unit above (a repeated return, ledger/actions.py
+# Sent when a ledger action raises a case to the unit above (a repeated return, ledger/actions/dispatch.py
 # `do_return`), after the action's own event and in the same transaction. Arguments: `case` (its
 # escalation_level and escalated_to already raised), `returning` (the unit that returned it),
 # `before_level` and `before_to` (unit id). Workflow answers with the `escalate` event and the notices.

@@ -1,4 +1,4 @@
-"""The fields each lifecycle action asks for on the case page. Rules stay in ledger/actions.py;
+"""The fields each lifecycle action asks for on the case page. Rules stay in ledger/actions/;
 this only says which inputs to draw."""
 
 from ..ledger.actions import CLOSE_REASONS, may_dispatch_to

@@ -13,7 +13,7 @@ At a million cases (issue 5, docs/benchmarks.md) the pass works in bulk: the cas
 queries, one per deadline, each a bounded range of its own index (`late_resolve`, `late_contact`);
 then, batch by batch, in one transaction each, the cases are locked and re-checked, raised with one
 conditional UPDATE per level and unit (`... WHERE escalation_level < level`), and their events and
-notices written with bulk_create. A repeated return (退单, ledger/actions.py) raises a case too; the
+notices written with bulk_create. A repeated return (退单, ledger/actions/dispatch.py) raises a case too; the
 ledger sends `case_raised` and it is announced by the same code (`announce`, via `on_case_raised`)."""
 
 import datetime as dt
@@ -117,7 +117,7 @@ def for_deadline(case: Case, level: int, units: UnitTree) -> Escalation:
 
 def for_return(case: Case, returning: Unit, before_level: int, before_to: int | None) -> Escalation:
     """A repeated return: the ledger has raised the case to the unit above the returning one, which
-    settles where the case belongs (ledger/actions.py `do_return`)."""
+    settles where the case belongs (ledger/actions/dispatch.py `do_return`)."""
     return Escalation(case, case.escalation_level, case.escalated_to, returning, RETURNS,
                       f"escalate-return:{case.id}:{case.return_count}", before_level, before_to, tell_base=False)
 
