@@ -9,6 +9,15 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def memory_gb() -> str:
+    """The machine's memory for a report's header ("?" where /proc is not there)."""
+    try:
+        with open("/proc/meminfo") as f:
+            return f"{int(f.readline().split()[1]) / 1024 / 1024:.0f}"
+    except (OSError, ValueError, IndexError):
+        return "?"
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0–100) of a non-empty list."""
     ordered = sorted(values)
