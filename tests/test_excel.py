@@ -1,4 +1,4 @@
-"""Excel ledger import and export (intake/excel.py, api/imports.py)."""
+"""Excel ledger import and export (intake/excel/, api/imports.py)."""
 
 import datetime as dt
 import io

@@ -1,0 +1,115 @@
+"""Cell values: what one cell of a ledger says, as text, a count or a moment.
+
+Real ledgers are typed by hand in many offices: numbers come back from the reader as floats, dates as
+Excel serials, datetimes, or text in a dozen formats ("2019/5/10 14:56:53", "2019年5月10日",
+"20190510", "43595.5"). These helpers turn a cell into the one value the ledger wants, or raise
+`_Reject` with a message in Chinese naming the column and the value, so that the row can be reported
+and the rest of the file imported. Pure apart from the time zone setting: no database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?(?:\s*[:：]?\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+class _Reject(Exception):
+    """One row cannot be imported; the message says why, in Chinese."""
+
+
+def _filled(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _cell_str(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _count(value, label: str) -> int:
+    if not _filled(value):
+        return 0
+    try:
+        number = float(str(value).strip().replace(",", "")) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        raise _Reject(f"{label}“{value}”不是数字") from None
+    if number < 0 or not number.is_integer() or number > 2_000_000_000:
+        raise _Reject(f"{label}“{_cell_str(value)}”应为非负整数")
+    return int(number)
+
+
+class DateParser:
+    def __init__(self, date_format: str = ""):
+        self.date_format = date_format
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+
+    def __call__(self, value, label: str) -> dt.datetime:
+        naive = self.naive(value)
+        if naive is None:
+            shown = _cell_str(value).strip()
+            if len(shown) > 40:
+                shown = shown[:40] + "…"
+            raise _Reject(f"{label}“{shown}”无法识别，应为如 2019/5/10 14:56:53 或 2019-05-10 的日期时间")
+        if naive.tzinfo is not None:
+            return naive
+        if not 1900 <= naive.year <= 2100:
+            raise _Reject(f"{label}“{_cell_str(value)}”超出合理范围")
+        return timezone.make_aware(naive, self.tz)
+
+    def naive(self, value) -> dt.datetime | None:
+        if isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time())
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return self.serial(value)
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if not text:
+            return None
+        if self.date_format:
+            try:
+                return dt.datetime.strptime(text, self.date_format)
+            except ValueError:
+                pass
+        m = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+        if m:
+            y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            try:
+                return dt.datetime(y, mo, d, h, mi, s)
+            except ValueError:
+                return None
+        try:
+            return self.serial(float(text))
+        except ValueError:
+            pass
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return None
+
+    @staticmethod
+    def serial(number: float) -> dt.datetime | None:
+        """An Excel date serial (days since 1899-12-30, fraction = time of day)."""
+        if not 1 <= number < 2958466:
+            return None
+        moment = _EXCEL_EPOCH + dt.timedelta(days=number)
+        return moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
