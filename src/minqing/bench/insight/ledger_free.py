@@ -5,7 +5,7 @@
 (2) foresight back-test on the real messages' weekly volume and on a synthetic seasonal series:
     mean absolute error of the next-4-weeks forecast beside the naive forecast's, same series.
 
-Both read the real messages straight from the TipDM files (bench/_data.py), with the importer's date
+Both read the real messages straight from the TipDM files (bench/_data/), with the importer's date
 parser; a file that is not there skips its part."""
 
 from __future__ import annotations

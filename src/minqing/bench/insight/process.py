@@ -1,5 +1,5 @@
 """One size N of the insight benchmark, in its own process on a synthetic ledger of N cases
-(bench/_data.py's generator, 540 days, loaded once and reused; see bench/workflow's `prepare`), with
+(the generator in bench/_data/, 540 days, loaded once and reused; see bench/workflow's `prepare`), with
 the demo county's users, measuring (3) planted.py and (4), (5) dashboard.py — those of `--only` —
 inside a transaction that is rolled back, so the ledger stays as loaded.
 

@@ -1,7 +1,7 @@
 """Benchmark of the ledger at scale (issue 3): `python -m minqing.bench ledger` (options: driver.py).
 
 For each database and size it generates (or reuses) a synthetic ledger across the demo county
-(see bench/_data.py), then measures through the real code paths. One module per part:
+(see bench/_data/), then measures through the real code paths. One module per part:
 
 - lists.py: the case list (API and web page) and Chinese text search, with their baselines;
 - imports.py: the import rate of the TipDM votes file through `import_ledger`;

@@ -1,6 +1,6 @@
 """One database × size N of the workflow benchmark, in its own process (the database is chosen by the
 environment, as in production): the synthetic ledger of N cases across the demo county
-(bench/_data.py's generator, loaded in bulk; reused when it matches), then (b) rates, (a) the scan
+(the generator in bench/_data/, loaded in bulk; reused when it matches), then (b) rates, (a) the scan
 and (c) the worker, the last also with persistent connections when the database has none.
 
 SQLite data under --data-dir (sqlite-<N>), PostgreSQL data in databases mqwf_<N> at --pg-url;
