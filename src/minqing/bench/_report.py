@@ -1,8 +1,13 @@
 """What every benchmark prints with: a log line on stderr, nearest-rank percentiles, and a table as
-aligned text or Markdown (for docs/benchmarks.md)."""
+aligned text or Markdown (for docs/benchmarks.md); and how a driver runs each (database, size) in a
+fresh process of its own that writes its report as JSON (`run_children`)."""
 
+import json
 import math
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 
 def log(msg: str) -> None:
@@ -41,3 +46,21 @@ def print_table(header: list[str], rows: list[list[str]], markdown: bool = False
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), file=out)
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=out)
+
+
+def run_children(jobs, argv, env, show, label=lambda size: f"{size:,} cases") -> tuple[list[dict], list[str]]:
+    """Each (db, size) of `jobs` in a child process: `argv(db, size, out)` and `env(db, size)` start it,
+    it writes its report to `out`; `show(report)` prints the details. Returns (reports, failures)."""
+    reports, failed = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for db, size in jobs:
+            out = Path(tmp) / f"{db}-{size}.json"
+            log(f"== {db}, {label(size)}")
+            proc = subprocess.run(argv(db, size, out), env=env(db, size))
+            if proc.returncode != 0 or not out.exists():
+                failed.append(f"{db} {size:,}: exit {proc.returncode}")
+                continue
+            report = json.loads(out.read_text("utf-8"))
+            reports.append(report)
+            show(report)
+    return reports, failed

@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .._report import log, memory_gb, print_table
+from .._report import memory_gb, print_table, run_children
 from .lists import LIST_TARGET_MS, SEARCH_TARGET_MS, TARGET_SIZE
 from .process import _environment, child
 from .report import HEADER, print_details, table_rows
@@ -99,19 +97,11 @@ def main(argv: list[str]) -> None:
         if not args.quick and not args.load_only and args.import_rows != 0:
             jobs.append((db, 0))  # the empty-ledger import
         jobs += [(db, size) for size in args.sizes]
-    reports, failed = [], []
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        for db, size in jobs:
-            out = Path(tmp) / f"{db}-{size}.json"
-            log(f"== {db}, {'empty ledger (import)' if size == 0 else f'{size:,} cases'}")
-            proc = subprocess.run(_child_argv(args, db, size, out), env=_environment(db, size, args))
-            if proc.returncode != 0 or not out.exists():
-                failed.append(f"{db} {size:,}: exit {proc.returncode}")
-                continue
-            report = json.loads(out.read_text("utf-8"))
-            reports.append(report)
-            print_details(report, out=sys.stderr)
+    reports, failed = run_children(
+        jobs, lambda db, size, out: _child_argv(args, db, size, out), lambda db, size: _environment(db, size, args),
+        show=lambda report: print_details(report, out=sys.stderr),
+        label=lambda size: "empty ledger (import)" if size == 0 else f"{size:,} cases")
     print(f"\nminqing ledger benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"{memory_gb()} GB; targets at {TARGET_SIZE:,} cases: list p95 < {LIST_TARGET_MS:.0f} ms, "
           f"search p95 < {SEARCH_TARGET_MS:.0f} ms")

@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .._report import log, memory_gb, print_table
+from .._report import memory_gb, print_table, run_children
 from .process import _environment, child
 from .rates import RATES_TARGET_S
 from .report import HEADER, print_details, table_rows
@@ -81,20 +79,10 @@ def main(argv: list[str]) -> None:
         args.out.write_text(json.dumps(child(args), ensure_ascii=False, default=str), "utf-8")
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    reports, failed = [], []
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        for db in dbs:
-            for size in args.sizes:
-                out = Path(tmp) / f"{db}-{size}.json"
-                log(f"== {db}, {size:,} cases")
-                proc = subprocess.run(_child_argv(args, db, size, out), env=_environment(db, size, args))
-                if proc.returncode != 0 or not out.exists():
-                    failed.append(f"{db} {size:,}: exit {proc.returncode}")
-                    continue
-                report = json.loads(out.read_text("utf-8"))
-                reports.append(report)
-                print_details(report)
+    reports, failed = run_children(
+        [(db, size) for db in dbs for size in args.sizes], lambda db, size, out: _child_argv(args, db, size, out),
+        lambda db, size: _environment(db, size, args), show=print_details)
     print(f"\nminqing workflow benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
           f"{memory_gb()} GB; targets: scan < {SCAN_TARGET_S:.0f} s at {TARGET_SIZE:,} open cases (pro rata "
           f"below), rates of every unit < {RATES_TARGET_S:.0f} s")
