@@ -8,6 +8,11 @@ os.environ.setdefault("MINQING_HOME", tempfile.mkdtemp(prefix="minqing-test-"))
 from minqing.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Abuse limits and lockouts off: tests that need volume must not trip them, and the test client's
+# login() authenticates without a request, which django-axes refuses. tests/test_abuse_limits.py turns
+# them on.
+RATELIMIT_ENABLE = False
+AXES_ENABLED = False
 MEDIA_ROOT = HOME / "media"  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

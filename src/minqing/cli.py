@@ -12,6 +12,8 @@
     minqing consult import FOLDER --unit CODE [--title T]   a Pol.is open-data export as a consultation
     minqing insight scan         run the early-warning detectors now (the worker does it hourly)
     minqing insight rebuild      recompute the stored hotspots of the county and every township
+    minqing audit verify         recompute the sealed history of every case (ops/commands.py)
+    minqing backup FILE | restore FILE [--force]   database, uploaded files and audit key in one file
     minqing manage ...           any Django management command
 """
 
@@ -37,6 +39,7 @@ def migrate(quiet=True):
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+    call_command("createcachetable", verbosity=0)  # the abuse-limit counters without Redis (settings.CACHES)
     from .ledger.reference import ensure_reference_data
 
     ensure_reference_data()
@@ -348,6 +351,9 @@ def parser():
     sim.add_argument("--force", action="store_true", help="run even if the database already has cases")
     sim.set_defaults(fn=cmd_simulate)
 
+    from .ops.commands import add_commands
+
+    add_commands(sub, setup, migrate)  # audit verify, backup, restore
     m = sub.add_parser("manage")
     m.add_argument("rest", nargs=argparse.REMAINDER)
     m.set_defaults(fn=cmd_manage)

@@ -5,12 +5,20 @@ MINQING_DATABASE_URL  postgresql://user:pass@host:port/db for production; SQLite
 MINQING_SECRET_KEY    secret key; generated once into MINQING_HOME when unset
 MINQING_DEBUG         "1" for development
 MINQING_ALLOWED_HOSTS comma-separated host names; default "*" (behind a reverse proxy)
+MINQING_PRODUCTION    "1": HTTPS only, HSTS, and refuse to start without a strong MINQING_SECRET_KEY and
+                      MINQING_ALLOWED_HOSTS; abuse limits, lockouts, CSP and the rest of the security
+                      settings: the section at the end of this file and docs/security.md
 """
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("MINQING_HOME", Path.home() / ".minqing")).expanduser()
@@ -90,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "minqing.web.middleware.CleanInputMiddleware",  # control and invisible characters out of every form field
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -165,3 +174,108 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"minqing": {"level": "INFO"}},
 }
+
+
+# ---- Security (docs/security.md): abuse limits, lockouts, production mode, Content-Security-Policy ----
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]  # axes must stay last
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+
+def _caches(url: str | None) -> dict:
+    """`limits` holds the abuse-limit counters and must be shared by every web worker on every host:
+    the database (table minqing_cache, made by `minqing up|serve` or `minqing manage createcachetable`)
+    unless MINQING_CACHE_URL names a Redis (redis://host:6379/0), which then serves both caches."""
+    if url:
+        if urlparse(url).scheme not in ("redis", "rediss", "unix"):
+            raise ImproperlyConfigured(f"MINQING_CACHE_URL must be redis://, rediss:// or unix://, not {url!r}")
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"default": {**redis, "KEY_PREFIX": "minqing"}, "limits": {**redis, "KEY_PREFIX": "minqing-limits"}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            # a counter lives as long as the longest period (a day); incr() on this backend resets the expiry
+            "limits": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "minqing_cache",
+                       "TIMEOUT": 2 * 86400, "OPTIONS": {"MAX_ENTRIES": 200_000}}}
+
+
+CACHES = _caches(os.environ.get("MINQING_CACHE_URL"))
+
+# Abuse limits: requests per client at each anonymous door, "count/period" (s, m, h, d); "0" = no limit.
+# MINQING_RATE_<DOOR> overrides one door, MINQING_RATE_LIMITS=0 switches them all off (minqing/limits.py).
+RATE_LIMITS = {door: os.environ.get(f"MINQING_RATE_{door.upper()}", rate) for door, rate in {
+    "submit": "20/h",     # a citizen's voice: POST /submit/, POST /api/voices without a token
+    "statement": "30/h",  # a citizen's statement in a consultation (web and API)
+    "vote": "600/h",      # a citizen's votes in a consultation (web and API; a few statements a request)
+    "track": "120/h",     # tracking-code lookups: GET /track/<code>/, GET /api/track/{code}
+    "rate": "20/h",       # ratings: POST /track/<code>/, POST /api/track/{code}/rating
+    "login": "100/h",     # POST /login/ and POST /api/token together (wrong passwords also lock: axes)
+    "public": "600/h",    # public board and feed, public notices, consultation results and groups
+    "export": "30/h",     # a consultation's results as PDF or Excel (anonymous)
+}.items()}
+if _bad := [f"MINQING_RATE_{d.upper()}={r}" for d, r in RATE_LIMITS.items() if not re.fullmatch(r"0|\d+/\d*[smhd]", r)]:
+    raise ImproperlyConfigured(f"{', '.join(_bad)}: a limit is count/period (20/h, 5/m, 100/d) or 0")
+RATELIMIT_ENABLE = os.environ.get("MINQING_RATE_LIMITS", "1") != "0"
+RATELIMIT_USE_CACHE = "limits"  # django_ratelimit is used as a library, not an installed app: it has no
+# models, and its system check knows only memcached and django-redis, not Django's own Redis and database caches
+RATELIMIT_IP_META_KEY = "minqing.limits.client_ip"
+RATELIMIT_FAIL_OPEN = True  # a counter that cannot be read lets the request through (logged)
+# How many reverse proxies stand in front (0: clients connect directly). With N ≥ 1 the client is the N-th
+# X-Forwarded-For entry from the right, and X-Forwarded-Proto: https from the proxy counts as HTTPS.
+TRUSTED_PROXIES = int(os.environ.get("MINQING_TRUSTED_PROXIES", "0"))
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Lockout (django-axes): after MINQING_LOCKOUT_FAILURES wrong passwords for one username the account is
+# locked for MINQING_LOCKOUT_MINUTES (web login, admin login, POST /api/token); `minqing manage
+# axes_reset_username NAME` unlocks at once. By username, not by address: a township's clerks share one
+# address, and guessing across usernames from one address is what the "login" rate limit stops.
+AXES_ENABLED = os.environ.get("MINQING_LOCKOUT", "1") != "0"
+AXES_FAILURE_LIMIT = int(os.environ.get("MINQING_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MINQING_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # tries during the lock do not make it longer
+AXES_LOCKOUT_CALLABLE = "minqing.web.limits.lockout"
+AXES_CLIENT_IP_CALLABLE = "minqing.limits.client_ip"
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # "no ip_address in AXES_LOCKOUT_PARAMETERS": see the lines above
+
+# Headers for every response, demo or not.
+SECURE_REFERRER_POLICY = "same-origin"  # a tracking code in /track/<code>/ never leaves in a Referer
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF],
+    "script-src": [SELF],       # no inline script; JSON data blocks (<script type="application/json">) only
+    "style-src": [SELF],        # no inline style either: app.css classes
+    "img-src": [SELF, "data:"],  # Swagger UI's icons are data: URLs
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}}
+
+# Production mode: HTTPS only, and no start with a weak secret key, open host names or DEBUG.
+PRODUCTION = os.environ.get("MINQING_PRODUCTION") == "1"
+
+
+def _refuse_weak_production_settings() -> None:
+    key = os.environ.get("MINQING_SECRET_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("MINQING_PRODUCTION=1 needs MINQING_SECRET_KEY (50+ random characters: "
+                                   "python -c 'import secrets; print(secrets.token_urlsafe(50))')")
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        raise ImproperlyConfigured("MINQING_SECRET_KEY is too weak for production: use 50+ random characters")
+    hosts = [h for h in os.environ.get("MINQING_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not hosts or "*" in hosts:
+        raise ImproperlyConfigured("MINQING_PRODUCTION=1 needs MINQING_ALLOWED_HOSTS: the site's host names, not *")
+    if DEBUG:
+        raise ImproperlyConfigured("MINQING_DEBUG=1 shows internals to every visitor: not with MINQING_PRODUCTION=1")
+
+
+if PRODUCTION:
+    _refuse_weak_production_settings()
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("MINQING_SSL_REDIRECT", "1") != "0"  # 0: the proxy redirects
+    SECURE_HSTS_SECONDS = int(os.environ.get("MINQING_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("MINQING_HSTS_SUBDOMAINS", "1") != "0"
+    SECURE_HSTS_PRELOAD = os.environ.get("MINQING_HSTS_PRELOAD", "1") != "0"

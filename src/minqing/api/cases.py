@@ -16,11 +16,12 @@ from ..ledger.permissions import access_case, cases_visible_to
 from ..ledger.present import case_detail, case_summary, tracking_view
 from ..ledger.queries import apply_filters
 from ..ledger.similar import similar_for
+from ..limits import hit
 from .main import OptionalBearer, api
 
 
 class SubmitterIn(Schema):
-    mode: str = "anonymous"
+    mode: str | None = None  # none given: anonymous, unless a name or phone is (then the service asks)
     name: str | None = None
     phone: str | None = None
 
@@ -28,7 +29,7 @@ class SubmitterIn(Schema):
 class VoiceIn(Schema):
     text: str
     title: str | None = None
-    channel: str = "web"
+    channel: str | None = None  # required from staff; a citizen without a token may omit it (web)
     unit: str
     address: str | None = None
     urgency: str | None = None
@@ -85,6 +86,8 @@ class RatingIn(Schema):
           summary="登记一条诉求（任一渠道），立即生成工单编号和查询码")
 def post_voice(request, payload: VoiceIn):
     user = request.auth if request.auth is not True else None
+    if user is None:
+        hit(request, "submit")
     voice = submit_voice(payload.dict(), user)
     return Status(201, {"number": voice.case.number, "tracking_code": voice.tracking_code})
 
@@ -169,12 +172,14 @@ def _voice(code: str) -> Voice:
 
 @api.get("/track/{code}", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众凭查询码查看办理进度")
 def track(request, code: str):
+    hit(request, "track")
     voice = _voice(code)
     return tracking_view(voice.case, voice)
 
 
 @api.post("/track/{code}/rating", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众评价答复")
 def rate(request, code: str, payload: RatingIn):
+    hit(request, "rate")
     actions.rate_by_tracking_code(code, payload.rating, payload.comment or "", payload.resolved)
     voice = _voice(code)
     return tracking_view(voice.case, voice)

@@ -12,6 +12,7 @@ from ..consult import results as res
 from ..consult import services as svc
 from ..consult.models import StatementStatus
 from ..errors import Forbidden, Invalid
+from ..limits import hit
 from .main import OptionalBearer, api
 
 
@@ -77,11 +78,10 @@ def list_consultations(request):
 
 
 @api.get("/consultations/{cid}", auth=OptionalBearer(), response=dict[str, Any], tags=["consult"],
-         summary="一次征求意见：方案与观点（工作人员另见待审核的观点）")
+         summary="一次征求意见：方案与观点（本辖区工作人员另见待审核的观点）")
 def get_consultation(request, cid: int):
-    staff = _staff(request)
-    c = svc.get_for_staff(staff, cid) if staff else svc.get_public(cid)
-    statements = c.statements.all() if staff else c.statements.filter(status=StatementStatus.APPROVED)
+    c, in_scope = svc.get_for_reader(_staff(request), cid)
+    statements = c.statements.all() if in_scope else c.statements.filter(status=StatementStatus.APPROVED)
     return {**_summary(c), "text": c.text, "decision": c.decision, "attribution": c.attribution,
             "cases": list(c.cases.values_list("number", flat=True)),
             "statements": [{"id": s.id, "seq": s.seq, "text": s.text, "status": s.status} for s in statements]}
@@ -91,6 +91,8 @@ def get_consultation(request, cid: int):
           tags=["consult"], summary="提出一条观点（工作人员的立即通过，群众的进入审核）")
 def post_statement(request, cid: int, payload: StatementIn):
     staff = _staff(request)
+    if not staff:
+        hit(request, "statement")
     c = svc.get_for_staff(staff, cid) if staff else svc.get_public(cid)
     s = svc.add_statement(c, payload.text, user=staff, participant=payload.participant or "")
     return Status(201, {"id": s.id, "seq": s.seq, "status": s.status})
@@ -111,6 +113,8 @@ def moderate_statement(request, cid: int, sid: int, payload: ModerationIn):
           summary="表态：同意 / 反对 / 不确定（工作人员可批量录入纸质表态）")
 def post_votes(request, cid: int, payload: VotesIn):
     staff = _staff(request)
+    if not staff:
+        hit(request, "vote")
     c = svc.get_for_staff(staff, cid) if staff else svc.get_public(cid)
     votes = [v.dict() for v in payload.votes]
     device = ""
@@ -125,17 +129,20 @@ def post_votes(request, cid: int, payload: VotesIn):
 @api.get("/consultations/{cid}/next", auth=None, response=list[dict[str, Any]], tags=["consult"],
          summary="为一位参与者挑选接下来要表态的几条观点")
 def next_for(request, cid: int, participant: str, n: int = 3):
+    hit(request, "public")
     c = svc.get_public(cid)
     return [{"id": s.id, "seq": s.seq, "text": s.text} for s in svc.next_statements(c, participant, max(1, min(n, 10)))]
 
 
 @api.get("/consultations/{cid}/groups", auth=OptionalBearer(), response=dict[str, Any], tags=["consult"],
-         summary="意见分组：各组人数与代表性观点、共识观点（无令牌时不列参与者代号）")
+         summary="意见分组：各组人数与代表性观点、共识观点（参与者代号只给本辖区工作人员）")
 def get_groups(request, cid: int):
     staff = _staff(request)
-    c = svc.get_for_staff(staff, cid) if staff else svc.get_public(cid)
-    out = res.results(c)
     if not staff:
+        hit(request, "public")
+    c, in_scope = svc.get_for_reader(staff, cid)
+    out = res.results(c)
+    if not in_scope:  # participant codes only to staff of the consultation's area
         out = {**res.public_view(out), "groups": [{**g, "participants": []} for g in res.public_view(out)["groups"]]}
     return out
 

@@ -8,11 +8,14 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from ..errors import DomainError
+from ..limits import RateLimited
 from ..org.models import ApiToken
+from ..sanitize import clean, clean_tree, is_secret
 
 log = logging.getLogger("minqing.api")
 
@@ -41,8 +44,22 @@ class ChineseJSON(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class CleanParser(Parser):
+    """Every string the API receives — the JSON body, form fields, the query — leaves here without control
+    or invisible characters (`sanitize.clean`), before any schema or service sees it. Passwords are kept
+    as typed; uploaded files are not text."""
+
+    def parse_body(self, request):
+        return clean_tree(super().parse_body(request))
+
+    def parse_querydict(self, data, list_fields, request):
+        parsed = super().parse_querydict(data, list_fields, request)
+        return {k: v if is_secret(k) else clean_tree(v) if isinstance(v, (str, list)) else v
+                for k, v in ((clean(k), v) for k, v in parsed.items())}
+
+
 api = NinjaAPI(title="minqing 民情 API", version="1", description="诉求受理、台账、派单、答复与评价的开放接口。",
-               urls_namespace="api", auth=BearerToken(), renderer=ChineseJSON())
+               urls_namespace="api", auth=BearerToken(), renderer=ChineseJSON(), parser=CleanParser())
 
 
 def error(request, status: int, code: str, message: str, field=None):
@@ -52,6 +69,14 @@ def error(request, status: int, code: str, message: str, field=None):
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
     return error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc: RateLimited):
+    """Too many requests from this client at an anonymous door (minqing/limits.py): 429 + Retry-After."""
+    response = error(request, 429, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 _PYDANTIC_MESSAGES = {"missing": "缺少必填字段", "string_type": "应为文本", "int_parsing": "应为整数",

@@ -5,6 +5,7 @@ from typing import Any
 from django.utils import timezone
 from ninja import Schema, Status
 
+from ..limits import hit
 from ..publicity import notices as svc
 from ..publicity.board import unit_or_404
 from .main import api
@@ -46,4 +47,5 @@ def post_withdraw(request, notice_id: int):
 @api.get("/public/{unit_code}/notices", auth=None, response=list[dict[str, Any]], tags=["publicity"],
          summary="某单位办理公开页面上的公告（本单位及上级单位发布的，未撤回，新的在前）；无需登录")
 def public_notices(request, unit_code: str):
+    hit(request, "public")
     return [_out(n) for n in svc.board_notices(unit_or_404(unit_code))]

@@ -15,6 +15,7 @@ from django.db import transaction
 from .. import clock
 from ..errors import Invalid
 from ..org.models import Unit
+from ..sanitize import clean
 from .models import Consultation, Participant, Statement, StatementStatus, Vote, VoteSource
 
 POLIS_ATTRIBUTION = ("Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed "
@@ -64,15 +65,16 @@ def import_consultation(data: dict, unit: Unit, *, user=None, title: str = "", t
     now = clock.now()
     source = f"来源：{data.get('url')}" if data.get("url") else ""
     c = Consultation.objects.create(
-        unit=unit, unit_path=unit.path, title=(title or data.get("topic") or "导入的征求意见")[:100],
-        text=text or "\n".join(x for x in (data.get("description") or "", source) if x) or "（导入）",
+        unit=unit, unit_path=unit.path,
+        title=clean(title or data.get("topic") or "导入的征求意见", multiline=False)[:100],
+        text=clean(text or "\n".join(x for x in (data.get("description") or "", source) if x)) or "（导入）",
         opens_at=now, closes_at=now if closes else None, created_by=user, created_at=now,
         attribution=attribution[:300])
     ids = {}
     rows = []
     for seq, (sid, moderated, body) in enumerate(data["statements"], start=1):
         ids[int(sid)] = seq
-        rows.append(Statement(consultation=c, seq=seq, text=body[:300], created_at=now,
+        rows.append(Statement(consultation=c, seq=seq, text=clean(body)[:300], created_at=now,
                               status=MODERATION.get(str(moderated), StatementStatus.PENDING)))
     Statement.objects.bulk_create(rows, batch_size=500)
     by_seq = dict(c.statements.values_list("seq", "id"))

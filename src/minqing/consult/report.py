@@ -1,4 +1,6 @@
-"""The results report of a consultation, as Excel (one sheet per view) and PDF (the printed page)."""
+"""The results report of a consultation, as Excel (one sheet per view) and PDF (the printed page).
+Statements are citizens' own words: every row goes through `sanitize.sheet_row`, so a statement that
+begins with "=" is a text cell, never a formula."""
 
 import io
 
@@ -7,6 +9,7 @@ from openpyxl.styles import Alignment, Font
 
 from .. import clock
 from ..pdf import render_pdf
+from ..sanitize import sheet_row
 from .models import Consultation
 
 DIRECTION = {"agree": "同意", "disagree": "反对"}
@@ -22,25 +25,27 @@ def excel(c: Consultation, r: dict) -> bytes:
     if c.attribution:
         rows.append(("数据来源", c.attribution))
     for row in rows:
-        ws.append(row)
+        ws.append(sheet_row(ws, row))
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 80
 
     ws = wb.create_sheet("意见分组")
-    ws.append(["组", "人数", "占比", "代表性观点序号", "观点", "倾向", "本组比例", "其他人比例"])
+    ws.append(sheet_row(ws, ["组", "人数", "占比", "代表性观点序号", "观点", "倾向", "本组比例", "其他人比例"]))
     for g in r["groups"]:
         for s in g["representative"] or [{}]:
             ws.append([g["label"], g["size"], g["share"], s.get("seq"), s.get("text"),
                        DIRECTION.get(s.get("direction"), ""), s.get("group_share"), s.get("other_share")])
 
     ws = wb.create_sheet("共识")
-    ws.append(["观点序号", "观点", "倾向", *[f"{g['label']}比例" for g in r["groups"]]])
+    ws.append(sheet_row(ws, ["观点序号", "观点", "倾向", *[f"{g['label']}比例" for g in r["groups"]]]))
     for s in r["consensus"]:
-        ws.append([s["seq"], s["text"], DIRECTION.get(s["direction"], ""), *s["shares"]])
+        ws.append(sheet_row(ws, [s["seq"], s["text"], DIRECTION.get(s["direction"], ""), *s["shares"]]))
 
     ws = wb.create_sheet("逐条表态")
-    ws.append(["观点序号", "观点", "同意", "反对", "不确定", *[f"{g['label']}同意比例" for g in r["groups"]]])
+    ws.append(sheet_row(ws, ["观点序号", "观点", "同意", "反对", "不确定",
+                             *[f"{g['label']}同意比例" for g in r["groups"]]]))
     for s in r["table"]:
-        ws.append([s["seq"], s["text"], s["agree"], s["disagree"], s["pass"], *[g["agree"] for g in s["groups"]]])
+        ws.append(sheet_row(ws, [s["seq"], s["text"], s["agree"], s["disagree"], s["pass"],
+                                 *[g["agree"] for g in s["groups"]]]))
     for sheet in wb.worksheets[1:]:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -75,6 +75,17 @@ def get_for_staff(user, pk) -> Consultation:
     return c
 
 
+def get_for_reader(user, pk) -> tuple[Consultation, bool]:
+    """A consultation to read, and whether the reader is staff in its scope. Staff in scope see all of it
+    (participant codes, statements awaiting moderation); anyone else — an official of another township
+    included — sees the public view, as any citizen would, once it has opened."""
+    if is_staff(user):
+        c = visible_to(user).filter(pk=_pk(pk)).first()
+        if c is not None:
+            return c, True
+    return get_public(pk), False
+
+
 def _pk(pk) -> int:
     try:
         return int(pk)

@@ -13,3 +13,6 @@ class VisitAdmin(admin.ModelAdmin):
 class VisitPlanAdmin(admin.ModelAdmin):
     list_display = ("unit", "cadre", "starts", "ends", "reason", "status")
     list_filter = ("status", "reason")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a plan is cancelled, never deleted (VisitPlan.delete refuses)

@@ -159,8 +159,11 @@ def pdf(data: dict) -> bytes:
 
 
 def excel(data: dict) -> bytes:
+    """The report as .xlsx; every row through `sanitize.sheet_row` (a title beginning with "=" stays text)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from ..sanitize import sheet_row
 
     f = data["figures"]
     wb = Workbook()
@@ -172,7 +175,7 @@ def excel(data: dict) -> bytes:
                 ("办结", f["totals"]["closed"]["value"]), ("响应率", rates.get("response_rate")),
                 ("解决率", rates.get("resolution_rate")), ("满意率", rates.get("satisfaction_rate")),
                 ("按时办结率", rates.get("on_time_rate"))]:
-        ws.append(row)
+        ws.append(sheet_row(ws, row))
     sheets = [("下级单位", ["单位", "件数", "在办", "超期"], [(r["name"], r["value"], r["open"], r["overdue"]) for r in f["by_place"]]),
               ("类别", ["类别", "件数"], [(r["name"], r["value"]) for r in f["by_category"]]),
               ("渠道", ["渠道", "件数"], [(r["name"], r["value"]) for r in f["by_channel"]]),
@@ -185,11 +188,11 @@ def excel(data: dict) -> bytes:
                 for w in data["warnings"]])]
     for title, head, rows in sheets:
         sheet = wb.create_sheet(title)
-        sheet.append(head)
+        sheet.append(sheet_row(sheet, head))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append(sheet_row(sheet, row))
         sheet.column_dimensions["B"].width = 40
     buf = io.BytesIO()
     wb.save(buf)

@@ -17,6 +17,7 @@ from ..ledger.sla import due_dates
 from ..org import lexicon
 from ..org.models import Unit
 from ..privacy import phone_key
+from ..sanitize import clean
 from ..text.normalise import normalise
 from ..text.segment import search_tokens
 
@@ -37,9 +38,11 @@ def next_number(year: int) -> str:
     return f"MQ-{year}-{counter.last:06d}"
 
 
-def clean_text(value, label: str, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
-    value = "" if value is None else str(value)
-    value = value.replace("\x00", "").strip()
+def clean_text(value, label: str, field: str, *, required: bool, limit: int = MAX_TEXT, multiline: bool = True) -> str:
+    """A text field as the ledger keeps it: control and invisible characters removed (`sanitize.clean`, the
+    same as at every edge, so that a direct call is as safe as a request), trimmed, length and markup
+    checked. `multiline=False` for one-line fields (a title, a name): a line break becomes a space."""
+    value = clean("" if value is None else str(value), multiline=multiline).strip()
     if required and not value:
         raise Invalid(f"{label}不能为空", field=field, code="required")
     if len(value) > limit:
@@ -53,13 +56,20 @@ def validate_submitter(sub: dict | None) -> tuple[str, str, str]:
     sub = sub or {}
     if not isinstance(sub, dict):
         raise Invalid("submitter 应为对象", field="submitter")
-    mode = sub.get("mode") or SubmitterMode.ANONYMOUS
+    mode = sub.get("mode")
+    if not mode:
+        if clean_text(sub.get("name"), "姓名", "submitter.name", required=False, limit=60, multiline=False) \
+                or clean_text(sub.get("phone"), "电话", "submitter.phone", required=False, limit=20, multiline=False):
+            # not a silent "anonymous" that would throw the name and phone away: ask
+            raise Invalid("留下了姓名或电话，请选择提交方式：named（实名）、protected（保密）或 anonymous（匿名）",
+                          field="submitter.mode", code="required")
+        mode = SubmitterMode.ANONYMOUS
     if mode not in SubmitterMode.values:
         raise Invalid("提交方式应为 named（实名）、protected（保密）或 anonymous（匿名）", field="submitter.mode")
     if mode == SubmitterMode.ANONYMOUS:
         return mode, "", ""  # nothing about an anonymous submitter is stored
-    name = clean_text(sub.get("name"), "姓名", "submitter.name", required=False, limit=60)
-    phone = clean_text(sub.get("phone"), "电话", "submitter.phone", required=False, limit=20)
+    name = clean_text(sub.get("name"), "姓名", "submitter.name", required=False, limit=60, multiline=False)
+    phone = clean_text(sub.get("phone"), "电话", "submitter.phone", required=False, limit=20, multiline=False)
     if phone and not _PHONE.match(phone):
         raise Invalid("电话号码格式不正确", field="submitter.phone")
     if not (name or phone):
@@ -69,17 +79,22 @@ def validate_submitter(sub: dict | None) -> tuple[str, str, str]:
 
 def submit_voice(data: dict, user=None, *, received_at=None, extra: dict | None = None) -> Voice:
     """Create a case from one voice. `user` is the staff member recording it (None for citizens)."""
-    channel = data.get("channel") or Channel.WEB
+    staff = user is not None and getattr(user, "is_staff_member", False)
+    channel = data.get("channel")
+    if not channel:
+        if staff:  # staff record calls, visits, letters …: which one is theirs to say, never guessed
+            listed = "、".join(f"{label}（{value}）" for value, label in Channel.choices if value != Channel.IMPORT)
+            raise Invalid(f"请选择渠道：工作人员登记的诉求必须注明来源渠道（{listed}）", field="channel", code="required")
+        channel = Channel.WEB  # a citizen without a token can only be writing online
     if channel not in Channel.values:
         raise Invalid(f"未知渠道“{channel}”，应为 {', '.join(Channel.values)}", field="channel", code="unknown_channel")
-    staff = user is not None and getattr(user, "is_staff_member", False)
     if not staff and channel not in PUBLIC_CHANNELS:
         raise Forbidden("群众只能通过网上渠道提交；走访、来电等由工作人员登记", field="channel")
     text = clean_text(data.get("text"), "诉求内容", "text", required=True)
     if len(text) < 4:
         raise Invalid("诉求内容太短，请至少写4个字说明问题", field="text", code="too_short")
-    title = clean_text(data.get("title"), "标题", "title", required=False, limit=200)
-    address = clean_text(data.get("address"), "地址", "address", required=False, limit=200)
+    title = clean_text(data.get("title"), "标题", "title", required=False, limit=200, multiline=False)
+    address = clean_text(data.get("address"), "地址", "address", required=False, limit=200, multiline=False)
     unit = Unit.objects.filter(code=str(data.get("unit") or "").strip(), active=True).first()
     if unit is None:
         raise Invalid(f"单位“{data.get('unit') or ''}”不存在，请选择所在的乡镇/村社区", field="unit", code="unknown_unit")

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from ..errors import Invalid
+from ..sanitize import clean
 from .actions import record
 from .models import Attachment
 from .permissions import access_case
@@ -40,10 +41,12 @@ def add_attachment(user, number: str, upload) -> Attachment:
         raise Invalid("只有工作人员可以添加附件")
     head = upload.read(16)
     upload.seek(0)
-    content_type = check_file(upload.name, head, upload.size)
-    att = Attachment.objects.create(case=case, file=upload, name=upload.name[:200], size=upload.size,
+    # the name as shown: no bidi override ("照片\u202egpj.exe" reads as "照片exe.jpg"), no control characters
+    name = clean(upload.name or "", multiline=False).strip()[:200] or "附件"
+    content_type = check_file(name, head, upload.size)
+    att = Attachment.objects.create(case=case, file=upload, name=name, size=upload.size,
                                     content_type=content_type, uploaded_by=user)
-    record(case, "attach", user, case.status, upload.name[:200], {"attachment": att.id, "size": upload.size})
+    record(case, "attach", user, case.status, name, {"attachment": att.id, "size": upload.size})
     return att
 
 

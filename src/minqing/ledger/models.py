@@ -175,6 +175,11 @@ class Case(NoDelete):
     objections = models.PositiveIntegerField("反对数", default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="cases_created")
+    # The head of the case's sealed history (ledger/seal.py), written only by `seal.append`, never by save().
+    # NULL until sealed: nullable, without default, so adding them rebuilt no table on SQLite.
+    audit_count = models.IntegerField(null=True, editable=False)
+    audit_head = models.CharField(max_length=64, null=True, editable=False)
+    audit_seal = models.CharField(max_length=64, null=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -209,6 +214,13 @@ class Case(NoDelete):
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:  # a stale copy must
+            deferred = self.get_deferred_fields()  # not roll the sealed head back
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key
+                                       and not f.name.startswith("audit_") and f.attname not in deferred]
+        super().save(*args, **kwargs)
 
 
 class Voice(NoDelete):
@@ -255,13 +267,15 @@ class CaseEvent(models.Model):
     to_status = models.CharField(max_length=12, blank=True)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    seal = models.CharField(max_length=64, null=True, editable=False)  # HMAC chain per case: ledger/seal.py
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "id"], name="caseevent_chain_idx")]  # audit verify's order
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("历史记录只可追加，不可修改")
+        if self.pk is not None or not self.seal:  # written sealed, once: ledger/seal.py `append`
+            raise PermissionError("历史记录只可追加，不可修改" if self.pk else "历史记录须经 seal.append 封印后写入")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

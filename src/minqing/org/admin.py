@@ -26,3 +26,6 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name", "unit__name")
     fieldsets = BaseUserAdmin.fieldsets + (("民情", {"fields": ("role", "unit", "display_name", "phone")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("民情", {"fields": ("role", "unit", "display_name")}),)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an account is deactivated (is_active), never deleted: the history names who acted

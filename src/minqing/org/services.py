@@ -5,11 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..errors import Invalid, unknown_unit
+from ..sanitize import clean
 from .models import ALLOWED_PARENT, Level, Role, Unit, User
 
 
 def add_unit(code: str, name: str, level: str, parent_code: str | None = None, phone: str = "") -> Unit:
-    code, name = (code or "").strip(), (name or "").strip()
+    code, name = (clean(code or "", multiline=False).strip(), clean(name or "", multiline=False).strip())
     if not code or not name:
         raise Invalid("单位代码和名称不能为空", field="code")
     if level not in Level.values:
@@ -31,6 +32,11 @@ def add_unit(code: str, name: str, level: str, parent_code: str | None = None, p
 def create_user(username: str, password: str, role: str, unit_code: str | None = None, display_name: str = "") -> User:
     if role not in Role.values:
         raise Invalid(f"未知角色“{role}”，应为 {', '.join(Role.values)}", field="role")
+    # names as shown and typed: no invisible characters ("admin\u200b" is not a second admin); the password as typed
+    username = clean(username or "", multiline=False).strip()
+    display_name = clean(display_name or "", multiline=False).strip()
+    if not username:
+        raise Invalid("用户名不能为空", field="username", code="required")
     if User.objects.filter(username=username).exists():
         raise Invalid(f"用户名“{username}”已存在", field="username", code="duplicate")
     unit = None

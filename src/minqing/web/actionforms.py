@@ -66,7 +66,7 @@ def field_specs(action: str, user, case) -> list[dict]:
         elif name == "track":
             spec["choices"] = [("", "（不变）")] + list(Track.choices)
         elif name == "reason" and action == "dismiss":
-            spec["choices"] = list(CLOSE_REASONS.items())
+            spec["choices"] = [("", "（请选择理由）")] + list(CLOSE_REASONS.items())  # required: chosen, not preselected
         elif name == "progress_kind":
             spec["name"] = "kind"
             spec["choices"] = [(Reply.Kind.PROGRESS, "进展告知"), (Reply.Kind.EXPLANATION, "解释说明（暂不具备条件）")]
@@ -86,7 +86,7 @@ def field_specs(action: str, user, case) -> list[dict]:
             spec["name"] = "state"
             spec["choices"] = [("done", "已完成"), ("explained", "无法办理，已说明")]
         elif name == "agree":
-            spec["choices"] = [("true", "同意办结"), ("false", "不同意")]
+            spec["choices"] = [("", "（请表决）"), ("true", "同意办结"), ("false", "不同意")]  # never agree by default
         else:
             spec["type"] = "textarea" if name in ("note", "text", "reason", "rectification_title") else "text"
         specs.append(spec)

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
+from .limits import consult_door, limited
 from .views import (
     board,
     citizen,
@@ -21,11 +22,12 @@ from .views import (
 urlpatterns = [
     path("", staff.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("minqing/favicon.svg"), permanent=True)),
-    path("login/", auth_views.LoginView.as_view(template_name="minqing/login.html"), name="login"),
+    path("login/", limited(post="login")(auth_views.LoginView.as_view(template_name="minqing/login.html")),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("submit/", citizen.submit, name="submit"),
+    path("submit/", limited(post="submit")(citizen.submit), name="submit"),
     path("track/", citizen.track_lookup, name="track_lookup"),
-    path("track/<str:code>/", citizen.track, name="track"),
+    path("track/<str:code>/", limited(get="track", post="rate")(citizen.track), name="track"),
     path("cases/", staff.case_list, name="case_list"),
     path("cases/new/", staff.case_new, name="case_new"),
     path("cases/export.xlsx", staff.case_export, name="case_export"),
@@ -51,13 +53,13 @@ urlpatterns = [
     path("visits/plans/", field.plan_create, name="visit_plan_create"),
     path("visits/plans/<int:plan_id>/cancel/", field.plan_cancel, name="visit_plan_cancel"),
     path("consult/", consult.consult_list, name="consult_list"),
-    path("consult/<int:cid>/", consult.participate, name="consult_participate"),
-    path("consult/<int:cid>/results/", consult.results_page, name="consult_results"),
-    path("consult/<int:cid>/results.<str:fmt>", consult.results_export, name="consult_export"),
+    path("consult/<int:cid>/", limited(post=consult_door)(consult.participate), name="consult_participate"),
+    path("consult/<int:cid>/results/", limited(get="public")(consult.results_page), name="consult_results"),
+    path("consult/<int:cid>/results.<str:fmt>", limited(get="export")(consult.results_export), name="consult_export"),
     path("consult/<int:cid>/manage/", consult.manage, name="consult_manage"),
     path("board/notices/", board.notices_page, name="board_notices"),
     path("board/notices/<int:notice_id>/withdraw/", board.notice_withdraw, name="board_notice_withdraw"),
-    path("public/<str:unit_code>/", public.board_page, name="public_board"),
-    path("public/<str:unit_code>/feed.atom", public.BoardFeed(), name="public_feed"),
+    path("public/<str:unit_code>/", limited(get="public")(public.board_page), name="public_board"),
+    path("public/<str:unit_code>/feed.atom", limited(get="public")(public.BoardFeed()), name="public_feed"),
     path("docs/<slug:name>", docs.doc_page, name="doc"),
 ]

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from .. import clock
+from ..ledger import seal
 from ..ledger.models import Case, CaseEvent, Status
 from ..org.models import Unit
 from .notify import HANDLERS, LEADERS, queue_many, site_notice, staff_by_unit
@@ -157,7 +158,7 @@ def announce(escalations: list[Escalation], units: UnitTree | None = None) -> li
         events.append(CaseEvent(case=c, at=at, action="escalate", actor=None, actor_label="系统",
                                 from_status=c.status, to_status=c.status, note=f"{e.why}，提级至{e.to.name}督办",
                                 data=data))
-    CaseEvent.objects.bulk_create(events, batch_size=500)
+    seal.append(events)  # sealed and written in bulk, each onto its case's chain (ledger/seal.py)
     for e, event in zip(escalations, events, strict=True):
         case_event.send(sender=CaseEvent, event=event, case=e.case)
     leaders = staff_by_unit(LEADERS, {e.to.id for e in escalations})

@@ -5,6 +5,7 @@ imported cases obey the same rules as any other; exporting writes a case queryse
 `case_summary`, the one place masking is applied. One module per part, so that each can be read
 (and changed) without the rest:
 
+  archive.py   an .xlsx as a zip, checked before it is read: zip bombs, vast sheets, not a workbook
   workbook.py  the file: opening it, the first sheet with data, numbered rows; bad files refused
   cells.py     one cell as text, a count or a date (`DateParser`); `_Reject` for a bad row
   columns.py   which column is which field: recognised headers and saved `ImportMapping`s

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from ...sanitize import clean
+
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:\s*T?\s*(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?(?:\s*[:：]?\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
@@ -28,10 +30,14 @@ class _Reject(Exception):
 
 
 def _filled(value) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
+    """A cell with something in it: a cell of spaces and invisible characters is as empty as it looks."""
+    return value is not None and not (isinstance(value, str) and not clean(value).strip())
 
 
 def _cell_str(value) -> str:
+    """A cell as text: the one place a ledger's cells become text, so control and invisible characters
+    (`sanitize.clean`) go here, for every column. A cell that holds a formula arrives as the value the
+    file saved for it, or as the formula's own text (`archive.py`): either way text, never evaluated."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -40,7 +46,7 @@ def _cell_str(value) -> str:
         return "是" if value else "否"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
-    return str(value)
+    return clean(str(value))
 
 
 def _count(value, label: str) -> int:
@@ -82,7 +88,7 @@ class DateParser:
             return self.serial(value)
         if not isinstance(value, str):
             return None
-        text = value.strip()
+        text = clean(value).strip()
         if not text:
             return None
         if self.date_format:

@@ -3,7 +3,8 @@
 `export_ledger` writes a case queryset to .xlsx; what a row shows comes from `case_summary`, the
 one place masking is applied. The queryset is already scoped and filtered by the caller (every
 export starts from `cases_visible_to`); this module only lays it out, with openpyxl in write-only
-mode so that a large export is streamed rather than held in memory."""
+mode so that a large export is streamed rather than held in memory. Every row goes through
+`sanitize.sheet_row`: a title that begins with "=" is written as text, never as a formula."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from ... import clock
 from ...ledger.models import Channel, Rating, Urgency, Voice
+from ...sanitize import sheet_row
 
 EXPORT_HEADERS = ["编号", "标题", "状态", "渠道", "分类", "所在单位", "承办单位", "紧急程度", "收到时间", "办结时限",
                   "时限状态", "诉求人", "电话", "点赞数", "满意度"]
@@ -48,7 +50,7 @@ def export_ledger(qs, target) -> int:
         cell = WriteOnlyCell(ws, value=title)
         cell.font = bold
         header.append(cell)
-    ws.append(header)
+    ws.append(sheet_row(ws, header))
 
     def dated(value):
         cell = WriteOnlyCell(ws, value=value)
@@ -66,13 +68,13 @@ def export_ledger(qs, target) -> int:
     for case in rows.iterator(chunk_size=EXPORT_CHUNK):
         s = case_summary(case, now)
         person = s["submitter"] or {}
-        ws.append([
+        ws.append(sheet_row(ws, [
             s["number"], s["title"], s["status_label"], channels.get(s["channel"], s["channel"]), s["category"] or "",
             s["unit_name"], s["assigned_unit_name"] or "", urgencies.get(s["urgency"], s["urgency"]),
             dated(_excel_time(s["received_at"])), dated(_excel_time(s["resolve_due"])),
             str(DEADLINE_LABELS.get(s["deadline_state"], s["deadline_state"])), person.get("name", ""),
             person.get("phone", ""), s["endorsements"], ratings.get(s["rating"], "") if s["rating"] else "",
-        ])
+        ]))
         count += 1
     wb.save(target)
     return count

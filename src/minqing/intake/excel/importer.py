@@ -27,7 +27,7 @@ from ...org.models import Level, Role, Unit, User
 from .cells import _filled, _Reject
 from .columns import _columns, _load_mapping
 from .rows import _Importer, _Row
-from .workbook import _first_sheet_with_data, _numbered_rows, open_workbook
+from .workbook import _first_sheet_with_data, _numbered_rows, read_workbook
 
 log = logging.getLogger(__package__)  # "minqing.intake.excel", the name it had as one module
 
@@ -112,10 +112,10 @@ def import_ledger(source, mapping: str | None = None, user=None, progress: Calla
     elif not getattr(user, "is_staff_member", False):
         raise Forbidden("只有工作人员可以导入台账")
     unit = _resolve_default_unit(default_unit, user)
-    wb = open_workbook(source)
+    wb, archive = read_workbook(source)  # a malicious or broken file stops here, before any row is written
     try:
         sheet = _first_sheet_with_data(wb)
-        rows = _numbered_rows(sheet)
+        rows = _numbered_rows(sheet, archive.formulas_for(sheet.name))
         importer = _Importer(spec, user, unit, _source_label(source))
         head: list[tuple[int, list]] = []
         header_at = None
@@ -135,6 +135,7 @@ def import_ledger(source, mapping: str | None = None, user=None, progress: Calla
         result = _run(importer, data_rows, progress, estimate)
     finally:
         wb.close()
+    result.notes = archive.notes + result.notes
     return result
 
 

@@ -13,7 +13,7 @@ from ... import clock
 from ...errors import Forbidden, Invalid, NotFound
 from ...org.models import Unit, User
 from ...privacy import submitter
-from .. import lifecycle
+from .. import lifecycle, seal
 from ..models import Case, CaseEvent, Category, Status, Voice
 from ..permissions import access_case, check_may, may_reveal_contact
 from ..signals import case_event
@@ -34,9 +34,9 @@ DOERS = {name[3:]: fn for module in (dispatch, reply, closing, cohandle)
 def record(case: Case, action: str, actor, before: str, note: str = "", data: dict | None = None,
            at=None) -> CaseEvent:
     label = actor.label() if isinstance(actor, User) else (actor or "系统")
-    event = CaseEvent.objects.create(case=case, at=at or clock.now(), action=action,
-                                     actor=actor if isinstance(actor, User) else None, actor_label=label,
-                                     from_status=before, to_status=case.status, note=note, data=data or {})
+    event = CaseEvent(case=case, at=at or clock.now(), action=action, actor=actor if isinstance(actor, User) else None,
+                      actor_label=label, from_status=before, to_status=case.status, note=note, data=data or {})
+    seal.append([event])  # sealed onto the case's chain, under its row lock (ledger/seal.py)
     case_event.send(sender=CaseEvent, event=event, case=case)
     return event
 

@@ -78,7 +78,9 @@ def do_approve_close(case, user, f):
     """集体审批: each leader votes once; closing a sensitive case needs the quorum of agreements."""
     if not (case.category_id and case.category.sensitive):
         raise Invalid("该工单不属于需要集体审批的敏感事项")
-    agree = yes_no(f.get("agree"), default=True)
+    if f.get("agree") in (None, ""):  # a vote is never assumed: no answer is not "agree"
+        raise Invalid("请表决：同意办结（true）或不同意（false）", field="agree", code="required")
+    agree = yes_no(f.get("agree"), default=False, field="agree", label="表决")
     if case.approvals.filter(leader=user).exists():
         raise Invalid("您已就此事项表决")
     Approval.objects.create(case=case, leader=user, agree=agree, note=str(f.get("note") or "")[:MAX_TEXT],

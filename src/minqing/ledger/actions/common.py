@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from ...errors import Invalid, unknown_unit
 from ...org.models import Unit
+from ...sanitize import clean
 from ..models import Case
 
 MAX_TEXT = 10000  # real letters run to 7,000 characters; a 1 MB paste is still refused
 
 
 def text_field(fields: dict, name: str, label: str, minimum: int = 2) -> str:
-    value = str(fields.get(name) or "").strip()
+    value = clean(str(fields.get(name) or "")).strip()  # as at the edges: a direct call is as safe
     if len(value) < minimum:
         raise Invalid(f"请填写{label}（至少{minimum}个字）", field=name)
     if len(value) > MAX_TEXT:
@@ -50,7 +51,7 @@ def iso(value):
     return value.isoformat() if value else None
 
 
-def yes_no(value, default: bool) -> bool:
+def yes_no(value, default: bool, field: str = "resolved", label: str = "是否解决") -> bool:
     if value in (None, ""):
         return default
     if isinstance(value, bool):
@@ -60,7 +61,7 @@ def yes_no(value, default: bool) -> bool:
         return True
     if text in ("0", "false", "no", "否", "未解决"):
         return False
-    raise Invalid("“是否解决”应为 true 或 false", field="resolved")
+    raise Invalid(f"“{label}”应为 true 或 false", field=field)
 
 
 def setting(name: str, default: int) -> int:

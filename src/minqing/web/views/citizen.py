@@ -28,7 +28,7 @@ def place_choices(with_grids: bool = False):
 def submit(request):
     form, error = request.POST, None
     if request.method == "POST":
-        mode = form.get("mode", "anonymous")
+        mode = form.get("mode")  # none chosen: the service decides (and asks when a name was given)
         data = {"text": form.get("text"), "title": form.get("title"), "channel": "web", "unit": form.get("unit"),
                 "address": form.get("address"),
                 "submitter": {"mode": mode, "name": form.get("name"), "phone": form.get("phone")}}

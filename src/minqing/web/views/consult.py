@@ -2,6 +2,7 @@
 staff publish, moderate, enter paper votes and record the decision; everyone sees the opinion groups,
 the minority beside the majority."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,8 @@ def _device(request) -> str:
 
 
 def _keep_device(response, code: str):
-    response.set_cookie(DEVICE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="Lax")
+    response.set_cookie(DEVICE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)  # HTTPS only in production
     return response
 
 
@@ -33,10 +35,14 @@ def _staff(request):
     return request.user if svc.is_staff(request.user) else None
 
 
-def _consultation(request, cid):
-    """The consultation as this visitor may see it (staff: their scope; anyone: once it has opened)."""
+def _consultation(request, cid, *, read=False):
+    """The consultation as this visitor may see it (staff: their scope; anyone: once it has opened).
+    `read`: a page anyone may read, where staff outside the consultation's scope read it as the public does."""
     staff = _staff(request)
     try:
+        if read:
+            c, in_scope = svc.get_for_reader(staff, cid)
+            return c, staff if in_scope else None
         return (svc.get_for_staff(staff, cid) if staff else svc.get_public(cid)), staff
     except NotFound:
         raise Http404 from None
@@ -92,7 +98,7 @@ def participate(request, cid):
 
 
 def results_page(request, cid):
-    c, staff = _consultation(request, cid)
+    c, staff = _consultation(request, cid, read=True)
     out = res.results(c)
     mine = res.standing(out, _device(request))
     view = res.public_view(out)
@@ -105,7 +111,7 @@ def results_page(request, cid):
 
 
 def results_export(request, cid, fmt):
-    c, staff = _consultation(request, cid)
+    c, staff = _consultation(request, cid, read=True)
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     out = res.public_view(res.results(c))

@@ -186,7 +186,7 @@ def case_new(request):
     form, error = request.POST, None
     if request.method == "POST":
         data = {k: form.get(k) for k in ("text", "title", "channel", "unit", "address", "urgency")}
-        data["submitter"] = {"mode": form.get("mode", "anonymous"), "name": form.get("name"), "phone": form.get("phone")}
+        data["submitter"] = {"mode": form.get("mode"), "name": form.get("name"), "phone": form.get("phone")}
         try:
             voice = submit_voice(data, request.user)
         except DomainError as e:

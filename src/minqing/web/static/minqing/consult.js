@@ -16,7 +16,7 @@
   var chart = echarts.init(el);
   chart.setOption({
     animation: false, legend: { top: 0 }, grid: { left: 20, right: 20, top: 36, bottom: 20 },
-    xAxis: { show: false, scale: true }, yAxis: { show: false, scale: true }, tooltip: { formatter: "{a}" },
+    xAxis: { show: false, scale: true }, yAxis: { show: false, scale: true }, tooltip: { formatter: "{a}", renderMode: "richText" },  // on the canvas: no inline style (CSP)
     series: series
   });
   window.addEventListener("resize", function () { chart.resize(); });

@@ -7,7 +7,9 @@
     var el = document.getElementById(id);
     if (!el) return null;
     var c = echarts.init(el);
-    c.setOption(Object.assign({textStyle: font, tooltip: {}}, option));
+    // tooltips drawn on the canvas (richText), not as HTML: the Content-Security-Policy refuses inline styles
+    option.tooltip = Object.assign({renderMode: "richText"}, option.tooltip);
+    c.setOption(Object.assign({textStyle: font}, option));
     c.on("click", function (p) {
       var row = (p.data && p.data.link) ? p.data : rows[p.dataIndex];
       if (row && row.link) window.location = row.link;
@@ -29,7 +31,7 @@
     return "rgb(" + a[1].map(function (v, k) { return Math.round(v + (b[1][k] - v) * f); }).join(",") + ")";
   }
   chart("by-place", {
-    tooltip: {formatter: function (p) { var r = p.data; return r.name + "<br>件数 " + r.value + "，在办 " + r.open + "，超期 " + r.overdue; }},
+    tooltip: {formatter: function (p) { var r = p.data; return r.name + "\n件数 " + r.value + "，在办 " + r.open + "，超期 " + r.overdue; }},
     series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
               label: {color: "#101828", overflow: "break", formatter: function (p) { return p.data.name + "\n" + p.data.value + "件 · 超期" + p.data.overdue; }},
               data: places.map(function (r) {

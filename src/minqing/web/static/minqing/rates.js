@@ -9,7 +9,8 @@
       return {name: names[k], type: type, data: map[k].map(pct), connectNulls: true};
     });
   }
-  var common = {textStyle: font, tooltip: {trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; }},
+  // Tooltips drawn on the canvas (richText), not as HTML: the Content-Security-Policy refuses inline styles.
+  var common = {textStyle: font, tooltip: {trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v == null ? "—" : v + "%"; }},
                 legend: {top: 0}, grid: {left: 48, right: 16, top: 36, bottom: 40}};
   var trend = echarts.init(document.getElementById("trend"));
   trend.setOption(Object.assign({}, common, {
