@@ -118,6 +118,43 @@ def test_openapi_document_lists_the_contract_routes(client, county):
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
 
 
+DOORS = {"POST /api/voices", "GET /api/track/{code}", "POST /api/track/{code}/rating", "POST /api/token",
+         "POST /api/consultations/{cid}/statements", "POST /api/consultations/{cid}/votes",
+         "GET /api/consultations/{cid}/next", "GET /api/consultations/{cid}/groups", "GET /api/public/{unit_code}/notices"}
+STATE_MACHINES = {"POST /api/cases/{number}/{action}", "POST /api/track/{code}/rating",
+                  "POST /api/warnings/{wid}/acknowledge", "POST /api/warnings/{wid}/handle"}
+
+
+def test_openapi_document_declares_every_refusal(client, county):
+    """api/openapi.py: every operation declares its 4xx answers with the one error shape, by its auth, path
+    and body; 409 and 429 where the route says so. Never 422: validation errors are 400."""
+    doc = client.get("/api/openapi.json").json()
+    error = doc["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["error"] and doc["components"]["schemas"]["ErrorDetail"]["required"] == [
+        "code", "message", "field"]
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            name, security = f"{method.upper()} {path}", op.get("security") or [{}]
+            expected = {"400", "403"}
+            expected |= {"401"} if {} not in security or name == "POST /api/token" else set()
+            expected |= {"404"} if "{" in path or name == "POST /api/citizens/flags" else set()
+            expected |= {"413"} if "requestBody" in op else set()
+            expected |= {"409"} if name in STATE_MACHINES else set()
+            expected |= {"429"} if name in DOORS else set()
+            refusals = {s for s in op["responses"] if s.startswith("4")}
+            assert refusals == expected, name
+            for status in refusals:
+                content = op["responses"][status]["content"]["application/json"]["schema"]
+                assert content == {"$ref": "#/components/schemas/ErrorOut"}, (name, status)
+            assert ("Retry-After" in op["responses"].get("429", {}).get("headers", {})) == (name in DOORS)
+
+
+def test_a_body_over_the_limit_is_413(client, county, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    r = client.post("/api/voices", json.dumps({"text": "路灯" * 1000, "unit": "VA"}), content_type="application/json")
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -134,9 +171,43 @@ def test_attachments_upload_download_and_limits(make_case, county, client):
     att = r.json()["id"]
     r = client.get(f"{url}/{att}", **auth)
     assert r.status_code == 200 and b"".join(r.streaming_content) == PNG
-    for name, data in (("virus.exe", b"MZ\x90\x00"), ("fake.png", b"GIF89a......"), ("big.pdf", b"%PDF-" + b"0" * (11 << 20))):
+    for name, data, status in (("virus.exe", b"MZ\x90\x00", 400), ("fake.png", b"GIF89a......", 400),
+                               ("big.pdf", b"%PDF-" + b"0" * (11 << 20), 413)):
         r = client.post(url, {"file": SimpleUploadedFile(name, data)}, **auth)
-        assert r.status_code == 400 and r.json()["error"]["field"] == "file", name
+        assert r.status_code == status and r.json()["error"]["field"] == "file", name
     assert case.attachments.count() == 1 and case.events.filter(action="attach").count() == 1
     other = {"HTTP_AUTHORIZATION": "Bearer " + ApiToken.issue(county["hb"])}
     assert client.get(f"{url}/{att}", **other).status_code == 404
+
+
+EDGES = ("0001-01-01", "9999-12-31")
+
+
+@pytest.mark.parametrize("day", EDGES)
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_server_error(api, county, make_case, day):
+    """Found while declaring the API's answers (docs/security.md): a year-1 or year-9999 date overflowed (500) in
+    every list, statistic and form that takes a date; ledger/days.py reads them all, with one range."""
+    disp, ha = api("disp"), api("ha")
+    case = make_case("VA")
+    disp("POST", f"/api/cases/{case.number}/dispatch", {"unit": "VA"})
+    ha("POST", f"/api/cases/{case.number}/handle", {})
+    for param in ("since", "until"):
+        for path in ("/api/cases", "/api/stats/rates", "/api/stats/ranking", "/api/hotspots", "/api/visits/coverage",
+                     "/api/visits/plans/suggestions"):
+            status, body = disp("GET", f"{path}?{param}={day}")
+            assert status == 400 and body["error"]["field"] == param, (path, param)
+    status, body = disp("GET", f"/api/stats/dashboard?until={day}")
+    assert status == 400 and body["error"]["field"] == "until"
+    for path, payload, field in (
+            ("/api/visits", {"unit": "VA", "visited_at": day}, "visited_at"),
+            ("/api/visits/plans", {"unit": "VA", "starts": day}, "starts"),
+            ("/api/consultations", {"title": "加装电梯", "text": "方案", "unit": "C", "opens_at": f"{day}T00:00"}, "opens_at"),
+            ("/api/consultations", {"title": "加装电梯", "text": "方案", "unit": "C", "closes_at": day}, "closes_at"),
+            (f"/api/cases/{case.number}/request_extension", {"reason": "需要协调", "new_due": day}, "new_due")):
+        status, body = (ha if "request_extension" in path else disp)("POST", path, payload)
+        assert status == 400 and body["error"]["field"] == field, (path, body)
+
+
+def test_a_page_number_past_any_ledger_is_refused(api, county):
+    status, body = api("disp")("GET", "/api/cases?page=100000000000000000000000")
+    assert status == 400 and body["error"]["field"] == "page"

@@ -41,3 +41,10 @@ class Forbidden(DomainError):
 class IllegalTransition(DomainError):
     status = 409
     default_code = "illegal_transition"
+
+
+class TooLarge(DomainError):
+    """A request body or an uploaded file over its limit (HTTP 413)."""
+
+    status = 413
+    default_code = "too_large"

@@ -10,7 +10,7 @@ from ..intake.services import submit_voice
 from ..ledger import actions
 from ..ledger.attachments import add_attachment, open_attachment
 from ..ledger.merge import merge
-from ..ledger.models import Voice
+from ..ledger.models import Channel, Rating, SubmitterMode, Track, Urgency, Voice
 from ..ledger.paging import page_of
 from ..ledger.permissions import access_case, cases_visible_to
 from ..ledger.present import case_detail, case_summary, tracking_view
@@ -18,10 +18,11 @@ from ..ledger.queries import apply_filters
 from ..ledger.similar import similar_for
 from ..limits import hit
 from .main import OptionalBearer, api
+from .openapi import answers, one_of
 
 
 class SubmitterIn(Schema):
-    mode: str | None = None  # none given: anonymous, unless a name or phone is (then the service asks)
+    mode: str | None = one_of(SubmitterMode.values, None)  # none: anonymous, unless a name or phone is (then asked)
     name: str | None = None
     phone: str | None = None
 
@@ -29,10 +30,10 @@ class SubmitterIn(Schema):
 class VoiceIn(Schema):
     text: str
     title: str | None = None
-    channel: str | None = None  # required from staff; a citizen without a token may omit it (web)
+    channel: str | None = one_of(Channel.values, None)  # required from staff; a citizen without a token may omit it
     unit: str
     address: str | None = None
-    urgency: str | None = None
+    urgency: str | None = one_of(Urgency.values, None)
     lat: float | None = None
     lng: float | None = None
     submitter: SubmitterIn | None = None
@@ -61,11 +62,11 @@ class ActionIn(Schema):
     text: str | None = None
     kind: str | None = None
     new_due: str | None = None
-    rating: str | None = None
+    rating: str | None = one_of(Rating.values, None)
     resolved: bool | None = None
     category: str | None = None
-    urgency: str | None = None
-    track: str | None = None
+    urgency: str | None = one_of(Urgency.values, None)
+    track: str | None = one_of(Track.values, None)
     plan_date: str | None = None
     rectification: int | None = None
     rectification_title: str | None = None
@@ -77,12 +78,12 @@ class ActionIn(Schema):
 
 
 class RatingIn(Schema):
-    rating: str
+    rating: str = one_of(Rating.values)
     comment: str | None = None
     resolved: bool | None = None
 
 
-@api.post("/voices", auth=OptionalBearer(), response={201: VoiceOut}, tags=["cases"],
+@api.post("/voices", auth=OptionalBearer(), response={201: VoiceOut}, tags=["cases"], openapi_extra=answers(429),
           summary="登记一条诉求（任一渠道），立即生成工单编号和查询码")
 def post_voice(request, payload: VoiceIn):
     user = request.auth if request.auth is not True else None
@@ -118,7 +119,9 @@ def post_attachment(request, number: str, file: UploadedFile = File(...)):
     return Status(201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type})
 
 
-@api.get("/cases/{number}/attachments/{attachment_id}", tags=["cases"], summary="下载附件")
+@api.get("/cases/{number}/attachments/{attachment_id}", tags=["cases"], summary="下载附件",
+         openapi_extra={"responses": {200: {"description": "附件文件本身（Content-Type 为上传时核实的类型）", "content": {
+             "*/*": {"schema": {"type": "string", "format": "binary"}}}}}})
 def get_attachment(request, number: str, attachment_id: int):
     from django.http import FileResponse
 
@@ -152,7 +155,7 @@ def post_reveal(request, number: str):
     return actions.reveal_contact(request.auth, number)
 
 
-@api.post("/cases/{number}/{action}", response=dict[str, Any], tags=["cases"],
+@api.post("/cases/{number}/{action}", response=dict[str, Any], tags=["cases"], openapi_extra=answers(409),
           summary="工单操作：dispatch、handle、assign、contact、return、wait、resume、progress、reply、"
                   "request_extension、approve_extension、reject_extension、follow_up、close、dismiss、reopen、triage、"
                   "cohandle、cotask_done、approve_close、note")
@@ -170,14 +173,16 @@ def _voice(code: str) -> Voice:
     return voice
 
 
-@api.get("/track/{code}", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众凭查询码查看办理进度")
+@api.get("/track/{code}", auth=None, response=dict[str, Any], tags=["citizens"], openapi_extra=answers(429),
+         summary="群众凭查询码查看办理进度")
 def track(request, code: str):
     hit(request, "track")
     voice = _voice(code)
     return tracking_view(voice.case, voice)
 
 
-@api.post("/track/{code}/rating", auth=None, response=dict[str, Any], tags=["citizens"], summary="群众评价答复")
+@api.post("/track/{code}/rating", auth=None, response=dict[str, Any], tags=["citizens"],
+          openapi_extra=answers(409, 429), summary="群众评价答复")
 def rate(request, code: str, payload: RatingIn):
     hit(request, "rate")
     actions.rate_by_tracking_code(code, payload.rating, payload.comment or "", payload.resolved)

@@ -10,6 +10,7 @@ from ..intake import citizens
 from ..intake.models import Vulnerable
 from ..ledger.permissions import access_case
 from .main import api
+from .openapi import answers, one_of
 
 
 def history_out(data: dict | None) -> dict | None:
@@ -28,11 +29,11 @@ def get_history(request, number: str):
 
 class FlagsIn(Schema):
     case: str
-    flags: list[str] = []
+    flags: list[str] = one_of(Vulnerable.values, [], items=True)
     note: str | None = None
 
 
-@api.post("/citizens/flags", response=dict[str, Any], tags=["citizens"],
+@api.post("/citizens/flags", response=dict[str, Any], tags=["citizens"], openapi_extra=answers(404),
           summary="标记诉求人的困难群体类别（低保户、独居老人等；网格员、派单员）")
 def post_flags(request, payload: FlagsIn):
     citizen = citizens.set_flags(request.auth, payload.case, payload.flags, payload.note)

@@ -14,6 +14,7 @@ from ..consult.models import StatementStatus
 from ..errors import Forbidden, Invalid
 from ..limits import hit
 from .main import OptionalBearer, api
+from .openapi import answers, one_of
 
 
 def _staff(request):
@@ -38,7 +39,7 @@ class StatementIn(Schema):
 class VoteIn(Schema):
     participant: str
     statement: int | str
-    vote: str
+    vote: str = one_of(svc.VOTE_VALUES)
 
 
 class VotesIn(Schema):
@@ -88,7 +89,7 @@ def get_consultation(request, cid: int):
 
 
 @api.post("/consultations/{cid}/statements", auth=OptionalBearer(), response={201: dict[str, Any]},
-          tags=["consult"], summary="提出一条观点（工作人员的立即通过，群众的进入审核）")
+          tags=["consult"], openapi_extra=answers(429), summary="提出一条观点（工作人员的立即通过，群众的进入审核）")
 def post_statement(request, cid: int, payload: StatementIn):
     staff = _staff(request)
     if not staff:
@@ -110,6 +111,7 @@ def moderate_statement(request, cid: int, sid: int, payload: ModerationIn):
 
 
 @api.post("/consultations/{cid}/votes", auth=OptionalBearer(), response=dict[str, Any], tags=["consult"],
+          openapi_extra=answers(429),
           summary="表态：同意 / 反对 / 不确定（工作人员可批量录入纸质表态）")
 def post_votes(request, cid: int, payload: VotesIn):
     staff = _staff(request)
@@ -127,6 +129,7 @@ def post_votes(request, cid: int, payload: VotesIn):
 
 
 @api.get("/consultations/{cid}/next", auth=None, response=list[dict[str, Any]], tags=["consult"],
+         openapi_extra=answers(429),
          summary="为一位参与者挑选接下来要表态的几条观点")
 def next_for(request, cid: int, participant: str, n: int = 3):
     hit(request, "public")
@@ -135,6 +138,7 @@ def next_for(request, cid: int, participant: str, n: int = 3):
 
 
 @api.get("/consultations/{cid}/groups", auth=OptionalBearer(), response=dict[str, Any], tags=["consult"],
+         openapi_extra=answers(429),
          summary="意见分组：各组人数与代表性观点、共识观点（参与者代号只给本辖区工作人员）")
 def get_groups(request, cid: int):
     staff = _staff(request)

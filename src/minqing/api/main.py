@@ -4,9 +4,10 @@ Handlers only parse and call the same services as the web views. Every error lea
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
@@ -16,6 +17,7 @@ from ..errors import DomainError
 from ..limits import RateLimited
 from ..org.models import ApiToken
 from ..sanitize import clean, clean_tree, is_secret
+from .openapi import DeclaredAPI
 
 log = logging.getLogger("minqing.api")
 
@@ -33,6 +35,8 @@ class BearerToken(HttpBearer):
 
 class OptionalBearer(BearerToken):
     """For routes open to citizens: a token makes the caller staff, no token is fine."""
+
+    optional = True  # the OpenAPI document says so (api/openapi.py)
 
     def __call__(self, request):
         return super().__call__(request) or True
@@ -58,8 +62,8 @@ class CleanParser(Parser):
                 for k, v in ((clean(k), v) for k, v in parsed.items())}
 
 
-api = NinjaAPI(title="minqing 民情 API", version="1", description="诉求受理、台账、派单、答复与评价的开放接口。",
-               urls_namespace="api", auth=BearerToken(), renderer=ChineseJSON(), parser=CleanParser())
+api = DeclaredAPI(title="minqing 民情 API", version="1", description="诉求受理、台账、派单、答复与评价的开放接口。",
+                  urls_namespace="api", auth=BearerToken(), renderer=ChineseJSON(), parser=CleanParser())
 
 
 def error(request, status: int, code: str, message: str, field=None):
@@ -102,6 +106,15 @@ def on_http_error(request, exc: HttpError):
     if exc.status_code == 400:
         return error(request, 400, "bad_body", "请求体无法解析：应为 JSON 对象（Content-Type: application/json）")
     return error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    """A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises it when ninja reads the body; without this
+    it was a 500). Form and multipart bodies are read earlier, by web/middleware.py: Django answers those
+    400 through handler400, in the same shape."""
+    limit = max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1 << 20))
+    return error(request, 413, "too_large", f"请求体过大：除上传的文件外最多 {limit} MB")
 
 
 @api.exception_handler(Http404)

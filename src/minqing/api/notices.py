@@ -8,12 +8,14 @@ from ninja import Schema, Status
 from ..limits import hit
 from ..publicity import notices as svc
 from ..publicity.board import unit_or_404
+from ..publicity.models import NoticeKind
 from .main import api
+from .openapi import answers, one_of
 
 
 class NoticeIn(Schema):
     unit: str
-    kind: str
+    kind: str = one_of(NoticeKind.values)
     title: str
     body: str
     consultation: int | None = None
@@ -45,6 +47,7 @@ def post_withdraw(request, notice_id: int):
 
 
 @api.get("/public/{unit_code}/notices", auth=None, response=list[dict[str, Any]], tags=["publicity"],
+         openapi_extra=answers(429),
          summary="某单位办理公开页面上的公告（本单位及上级单位发布的，未撤回，新的在前）；无需登录")
 def public_notices(request, unit_code: str):
     hit(request, "public")

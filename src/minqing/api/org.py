@@ -8,6 +8,7 @@ from ..errors import DomainError, Invalid
 from ..limits import hit
 from ..org.services import unit_rows
 from .main import api
+from .openapi import answers
 
 
 class TokenIn(Schema):
@@ -31,7 +32,8 @@ class Unauthorized(DomainError):
     default_code = "bad_credentials"
 
 
-@api.post("/token", auth=None, response=TokenOut, tags=["auth"], summary="用户名和密码换取 API 令牌")
+@api.post("/token", auth=None, response=TokenOut, tags=["auth"], openapi_extra=answers(401, 429),
+          summary="用户名和密码换取 API 令牌")
 def token(request, payload: TokenIn):
     from ..org.models import ApiToken
 

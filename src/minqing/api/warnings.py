@@ -6,6 +6,7 @@ from ninja import Schema
 
 from ..insight import warnings as svc
 from .main import api
+from .openapi import answers
 
 
 class HandleIn(Schema):
@@ -24,11 +25,13 @@ def get_warning(request, wid: int):
     return svc.as_dict(svc.get(request.auth, wid))
 
 
-@api.post("/warnings/{wid}/acknowledge", response=dict[str, Any], tags=["insight"], summary="认领预警（成为负责人）")
+@api.post("/warnings/{wid}/acknowledge", response=dict[str, Any], tags=["insight"], openapi_extra=answers(409),
+          summary="认领预警（成为负责人）")
 def acknowledge(request, wid: int):
     return svc.as_dict(svc.acknowledge(request.auth, svc.get(request.auth, wid)))
 
 
-@api.post("/warnings/{wid}/handle", response=dict[str, Any], tags=["insight"], summary="登记处置情况，预警办结")
+@api.post("/warnings/{wid}/handle", response=dict[str, Any], tags=["insight"], openapi_extra=answers(409),
+          summary="登记处置情况，预警办结")
 def handle(request, wid: int, payload: HandleIn):
     return svc.as_dict(svc.handle(request.auth, svc.get(request.auth, wid), payload.note))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
 from ..intake.services import clean_text
+from ..ledger.days import parse_moment
 from ..org.models import PATH_WIDTH, Level, Role, Unit
 from ..org.scope import in_subtree
 from ..org.services import unit_to_act_for
@@ -99,12 +100,7 @@ def _when(value, field: str, label: str) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         moment = value
     else:
-        text = str(value).strip()
-        try:
-            moment = dt.datetime.fromisoformat(text) if len(text) > 10 else dt.datetime.combine(
-                dt.date.fromisoformat(text), dt.time(23, 59, 59))
-        except ValueError:
-            raise Invalid(f"{label}格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM", field=field) from None
+        moment = parse_moment(value, field, label)
     if moment.tzinfo is None:  # the office's clock, as deadlines are
         moment = timezone.make_aware(moment)
     return moment

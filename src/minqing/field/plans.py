@@ -21,6 +21,7 @@ from django.db.models import Max, Q
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
 from ..intake.services import clean_text
+from ..ledger.days import parse_day
 from ..ledger.models import OPEN_STATUSES
 from ..ledger.permissions import cases_visible_to
 from ..org.models import PATH_WIDTH, STAFF_ROLES, Level, Role, Unit, User
@@ -179,10 +180,7 @@ def _cadre_label(c: User) -> str:
 def _day(value, field: str, label: str, default: dt.date) -> dt.date:
     if value in (None, ""):
         return default
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise Invalid(f"{label}格式应为 YYYY-MM-DD", field=field) from None
+    return parse_day(value, field, label)
 
 
 def _staff(user):

@@ -7,6 +7,7 @@ from django.db import transaction
 from .. import clock
 from ..errors import Forbidden, Invalid, unknown_unit
 from ..intake.services import clean_text, submit_voice
+from ..ledger.days import parse_day
 from ..org.models import STAFF_ROLES, Level, Role, Unit, User
 from ..org.scope import in_subtree
 from ..workflow.stats import unit_or_own
@@ -24,10 +25,7 @@ def record_visit(user, data: dict) -> Visit:
     unit = Unit.objects.filter(code=str(data.get("unit") or ""), active=True).exclude(level=Level.DEPARTMENT).first()
     if unit is None:
         raise unknown_unit(data.get("unit"))
-    try:
-        day = dt.date.fromisoformat(str(data.get("visited_at") or "")[:10])
-    except ValueError:
-        raise Invalid("走访日期格式应为 YYYY-MM-DD", field="visited_at") from None
+    day = parse_day(data.get("visited_at"), "visited_at", "走访日期")
     if day > clock.now().date():
         raise Invalid("走访日期不能晚于今天", field="visited_at")
     households = data.get("households") or 0

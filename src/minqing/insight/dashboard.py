@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .. import clock
 from ..errors import Invalid
+from ..ledger.days import parse_day
 from ..ledger.models import Case, Channel
 from ..ledger.permissions import cases_visible_to
 from ..ledger.queries import OPEN, apply_filters, overdue_q
@@ -33,10 +34,7 @@ def dashboard(user, unit: str = "", days: str = "30", until: str = "") -> dict:
     if str(days) not in PERIODS:
         raise Invalid("统计时段应为 7、30、90 或 365 天", field="days")
     base = unit_or_own(user, unit)
-    try:
-        end = dt.date.fromisoformat(until) if until else timezone.localdate(clock.now())
-    except ValueError:
-        raise Invalid("截止日期格式应为 YYYY-MM-DD", field="until") from None
+    end = parse_day(until, "until", "截止日期") if until else timezone.localdate(clock.now())
     start = end - dt.timedelta(days=PERIODS[str(days)] - 1)
     data = snapshot(base, start, end)
     return {**data, "days": int(days), "warnings": _warnings(user, base), "hotspots": latest_hotspots(user, base)}

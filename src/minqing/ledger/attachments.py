@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from ..errors import Invalid
+from ..errors import Invalid, TooLarge
 from ..sanitize import clean
 from .actions import record
 from .models import Attachment
@@ -27,7 +27,7 @@ def check_file(name: str, head: bytes, size: int) -> str:
     if ext not in ALLOWED:
         raise Invalid(f"不支持的附件类型“.{ext}”，允许：{'、'.join(sorted(ALLOWED))}", field="file", code="file_type")
     if size > MAX_BYTES:
-        raise Invalid(f"附件过大：{size // 1024 // 1024} MB，最大 10 MB", field="file", code="file_too_large")
+        raise TooLarge(f"附件过大：{size // 1024 // 1024} MB，最大 10 MB", field="file", code="file_too_large")
     content_type, magics = ALLOWED[ext]
     if magics and not any(head.startswith(m) for m in magics):
         raise Invalid(f"文件内容与扩展名“.{ext}”不符", field="file", code="file_type")

@@ -22,6 +22,7 @@ PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
 LIST_INDEX = "case_list_idx"  # see Case.Meta.indexes
 SCAN_BUDGET = 200_000  # index entries SQLite may walk to fill one page (~50 ms)
+MAX_PAGE = 1_000_000  # 20 million cases; a larger page number would overflow the databases' OFFSET
 
 
 def page_of(qs, page, size: int = PAGE_SIZE):
@@ -32,6 +33,8 @@ def page_of(qs, page, size: int = PAGE_SIZE):
         raise Invalid("页码应为正整数", field="page") from None
     if page < 1:
         raise Invalid("页码应为正整数", field="page")
+    if page > MAX_PAGE:
+        raise Invalid(f"页码应为 1 到 {MAX_PAGE} 之间的整数", field="page")
     count, exact = count_of(qs)
     pages = max(1, -(-count // size))
     ids = page_ids(qs, (page - 1) * size, size, count, exact)

@@ -10,6 +10,7 @@ from .. import clock
 from ..errors import Invalid
 from ..org.models import Unit
 from ..org.scope import in_subtree
+from .days import parse_day
 from .deadlines import calendar_from_db
 from .models import Channel, Status
 from .search import matching
@@ -39,10 +40,7 @@ def due_soon_q(now=None) -> Q:
 
 
 def _day(value: str, field: str, end: bool = False) -> dt.datetime:
-    try:
-        day = dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    day = parse_day(value, field)
     moment = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
     return timezone.make_aware(moment)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ...errors import Invalid, unknown_unit
 from ...org.models import Unit
 from ...sanitize import clean
+from ..days import parse_day
 from ..models import Case
 
 MAX_TEXT = 10000  # real letters run to 7,000 characters; a 1 MB paste is still refused
@@ -36,10 +37,7 @@ def date(value, field: str) -> dt.datetime:
         return value if timezone.is_aware(value) else timezone.make_aware(value)
     if not value:
         raise Invalid("请选择日期", field=field)
-    try:
-        day = dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise Invalid("日期格式应为 YYYY-MM-DD", field=field) from None
+    day = parse_day(value, field)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(17, 30)))
 
 
