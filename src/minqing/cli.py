@@ -1,6 +1,7 @@
 """The `minqing` command. Every subcommand calls the same services as the web UI and the API.
 
-    minqing up [--port N]        create/upgrade the database, load the demo if empty, serve + worker
+    minqing up [--port N]        create/upgrade the database, load the demo if empty, serve + worker (a child
+                                 that dies is restarted with back-off: ops/supervise.py)
     minqing serve [--port N]     the web server only (gunicorn)
     minqing worker               the background worker only
     minqing demo                 load the demo county into an empty database
@@ -20,12 +21,10 @@
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 from .errors import DomainError
+from .ops.supervise import Child, supervise
 
 
 def setup():
@@ -65,7 +64,6 @@ def cmd_up(args):
 
     call_command("collectstatic", interactive=False, verbosity=0)
     port = args.port
-    procs = [_spawn_server(port, args.host), _spawn_worker()]
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
     print(f"minqing 民情 is running at {url}")
     print("demo loaded" if loaded else "database already has data (demo not reloaded)")
@@ -74,39 +72,18 @@ def cmd_up(args):
         print(f"  {username:<14} {role:<11} {unit:<8} {label}")
     print("citizens: open the URL without logging in; API docs at " + url + "api/docs")
     sys.stdout.flush()
-    _supervise(procs)
+    supervise([_server(port, args.host), _worker()])
 
 
-def _spawn_server(port, host="127.0.0.1"):
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "minqing.wsgi:application", "--bind", f"{host}:{port}",
-                             "--workers", str(int(os.environ.get("MINQING_WEB_WORKERS", "2"))), "--threads", "4",
-                             "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"])
+def _server(port, host="127.0.0.1"):
+    return Child("web server", lambda: [
+        sys.executable, "-m", "gunicorn", "minqing.wsgi:application", "--bind", f"{host}:{port}",
+        "--workers", str(int(os.environ.get("MINQING_WEB_WORKERS", "2"))), "--threads", "4",
+        "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"])
 
 
-def _spawn_worker():
-    return subprocess.Popen([sys.executable, "-m", "minqing.cli", "worker"])
-
-
-def _supervise(procs):
-    def stop(*_):
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while True:
-        for p in procs:
-            if p.poll() is not None:
-                print(f"process {p.args[2] if len(p.args) > 2 else p.args} exited with {p.returncode}; stopping", file=sys.stderr)
-                stop()
-        time.sleep(1)
+def _worker():
+    return Child("task worker", lambda: [sys.executable, "-m", "minqing.cli", "worker"])
 
 
 def cmd_serve(args):
@@ -115,22 +92,29 @@ def cmd_serve(args):
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    _supervise([_spawn_server(args.port, args.host)])
+    supervise([_server(args.port, args.host)])
 
 
 def cmd_worker(args):
-    """The task worker (django-tasks' db_worker, a child process) plus the periodic scheduler."""
+    """The task worker (django-tasks' db_worker, a child process) plus the periodic scheduler. When
+    db_worker dies, the tasks it was running go back to the queue before it is started again."""
     setup()
     import threading
 
+    from .worker import recovery
     from .worker.scheduler import loop
 
-    worker = subprocess.Popen([sys.executable, "-m", "minqing.cli", "manage", "db_worker", "--interval", "2"])
+    ids = []
+
+    def argv():
+        ids.append(recovery.new_worker_id())
+        return [sys.executable, "-m", "minqing.cli", "manage", "db_worker", "--interval", "2", "--worker-id", ids[-1]]
+
     stop = threading.Event()
     thread = threading.Thread(target=loop, args=(stop,), daemon=True)
     thread.start()
     try:
-        _supervise([worker])
+        supervise([Child("task runner (db_worker)", argv, on_exit=lambda child, code: recovery.after_death(ids[-1]))])
     finally:
         stop.set()
 

@@ -8,6 +8,10 @@ MINQING_ALLOWED_HOSTS comma-separated host names; default "*" (behind a reverse 
 MINQING_PRODUCTION    "1": HTTPS only, HSTS, and refuse to start without a strong MINQING_SECRET_KEY and
                       MINQING_ALLOWED_HOSTS; abuse limits, lockouts, CSP and the rest of the security
                       settings: the section at the end of this file and docs/security.md
+MINQING_SMS_BACKEND   the SMS gateway adapter class (workflow/notify.py); default: kept in the outbox table
+MINQING_TASK_LEASE    seconds a task may run before it is presumed orphaned and queued again (default 3600;
+                      worker/recovery.py); MINQING_STOP_GRACE seconds children get to stop (default 30;
+                      ops/supervise.py)
 """
 
 import os
@@ -56,6 +60,9 @@ def _database(url: str | None) -> dict:
         "HOST": u.hostname or "",
         "PORT": str(u.port or ""),
         "CONN_MAX_AGE": 60,
+        # A kept connection is checked (SELECT 1) before a request reuses it: after PostgreSQL restarts, the
+        # next request reconnects instead of failing once per web thread (tests/test_faults.py).
+        "CONN_HEALTH_CHECKS": True,
         # No JIT: the row estimate of an OR of rare words is 20× too high, which pushed the duplicate
         # search's candidate query over jit_above_cost and spent ~9 ms compiling a 2 ms query (intake
         # latency, docs/benchmarks.md); minqing's queries are short and run often.
@@ -166,6 +173,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The SMS gateway adapter (workflow/notify.py): a class with send(number, text[, key]); the default keeps
+# the message in the outbox table for a provincial gateway to pick up.
+MINQING_SMS_BACKEND = os.environ.get("MINQING_SMS_BACKEND", "minqing.workflow.notify.OutboxSms")
 
 LOGGING = {
     "version": 1,

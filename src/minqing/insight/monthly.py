@@ -17,6 +17,7 @@ and each township on the first day of a month (files under MINQING_HOME/reports/
 import datetime as dt
 import io
 import math
+import os
 
 import numpy as np
 from django.conf import settings
@@ -201,7 +202,9 @@ def excel(data: dict) -> bytes:
 
 def write_last_month(now: dt.datetime | None = None) -> list[str]:
     """The worker's monthly job: last month's report for the county and each township, as files, and a
-    notice to their leaders. Idempotent: a report already written is not written again."""
+    notice to their leaders. Idempotent: a report already written is not written again, and a worker killed
+    in the middle leaves no half file behind (each is written beside and renamed; the Excel file, written
+    last, says the report is done) and no leader untold (the notice is keyed, and sent on every run)."""
     from ..workflow.notify import LEADERS, notify_unit_staff
 
     now = now or clock.now()
@@ -211,18 +214,24 @@ def write_last_month(now: dt.datetime | None = None) -> list[str]:
     written = []
     for unit in Unit.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP], active=True):
         path = folder / f"{unit.code}-{start:%Y-%m}.xlsx"
-        if path.exists():
-            continue
-        with clock.frozen_at(now):
-            data = report(None, unit, start.strftime("%Y-%m"))
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(excel(data))
-        try:
-            path.with_suffix(".pdf").write_bytes(pdf(data))
-        except Exception:  # no Pango here: the Excel file is the report
-            pass
+        if not path.exists():
+            with clock.frozen_at(now):
+                data = report(None, unit, start.strftime("%Y-%m"))
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                _write_whole(path.with_suffix(".pdf"), pdf(data))
+            except Exception:  # no Pango here: the Excel file is the report
+                pass
+            _write_whole(path, excel(data))
+            written.append(str(path))
         notify_unit_staff(unit, LEADERS, "report", f"【月报】{unit.name}{start:%Y年%m月}民情分析报告已生成，"
                           f"请在“月报”页查看（/reports/monthly/?unit={unit.code}&month={start:%Y-%m}）。",
                           f"report:{unit.id}:{start:%Y-%m}")
-        written.append(str(path))
     return written
+
+
+def _write_whole(path, data: bytes) -> None:
+    """The file appears whole or not at all (written beside, then renamed over)."""
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    os.replace(part, path)

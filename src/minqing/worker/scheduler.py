@@ -1,18 +1,21 @@
 """Periodic jobs for the worker. Several workers on several hosts may run this loop: a job is
 enqueued only by the worker that moves its SchedulerTick forward (a conditional UPDATE), so each
-period enqueues it once."""
+period enqueues it once. Once a minute the same way, tasks whose worker died are given back to the queue
+(recovery.py). The loop survives a database restart: it drops a broken connection before each tick
+(a thread outside a request has no one else to do it), and a failed tick is logged and tried again."""
 
 import datetime as dt
 import time
 
-from django.db import transaction
+from django.db import close_old_connections, transaction
 
 from .. import clock
 from ..workflow.models import SchedulerTick
-from . import tasks
+from . import recovery, tasks
 
 JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
         "monthly_report": 6 * 3600, "dashboard_refresh": 600}  # seconds between runs
+RECOVERY_EVERY = 60  # seconds between looks for tasks whose worker died (recovery.release_stale)
 
 
 def claim(name: str, every: int, now: dt.datetime) -> bool:
@@ -32,12 +35,15 @@ def run_due(now: dt.datetime | None = None) -> list[str]:
         if claim(name, every, now):
             getattr(tasks, name).enqueue()
             started.append(name)
+    if claim("task_recovery", RECOVERY_EVERY, now):
+        recovery.release_stale()
     return started
 
 
 def loop(stop, interval: float = 5.0) -> None:  # pragma: no cover - exercised by `minqing worker`
     while not stop.is_set():
         try:
+            close_old_connections()  # a connection broken by a database restart is dropped, not reused for ever
             run_due()
         except Exception:  # a database hiccup must not kill the scheduler
             import logging

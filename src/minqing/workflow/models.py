@@ -35,8 +35,10 @@ class Notification(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"  # claimed and being handed to the gateway (workflow/notify.py)
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
+        UNKNOWN = "unknown", "中断未知"  # cut off while being sent, not sent again: did it arrive?
 
     key = models.CharField(max_length=160, unique=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)

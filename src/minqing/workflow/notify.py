@@ -2,10 +2,13 @@
 
 `queue(...)` writes a Notification row inside the caller's transaction (so a rolled-back change
 tells no one) with a unique key (so nothing is said twice); `deliver_pending` sends them from the
-worker. Backends: e-mail through Django's mail framework; SMS through the class named by
-settings.MINQING_SMS_BACKEND — the default `OutboxSms` keeps the message in the outbox table for a
+worker: pending → sending (committed) → handed to the gateway → sent, so a worker killed in the middle
+never sends a message twice (`settle_interrupted`: at most once, or exactly once through a gateway that
+takes the message's key). Backends: e-mail through Django's mail framework; SMS through the class named
+by settings.MINQING_SMS_BACKEND — the default `OutboxSms` keeps the message in the outbox table for a
 provincial gateway adapter to pick up (gateways differ per province)."""
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -97,42 +100,104 @@ def notify_unit_staff(unit, roles, kind: str, text: str, key: str, case=None) ->
 
 
 class OutboxSms:
-    """Placeholder gateway: the message stays in the outbox table, marked sent to the gateway queue."""
+    """Placeholder gateway: the message stays in the outbox table, marked sent to the gateway queue. The
+    adapter that reads the table sees each row (each key) once, so handing a message over again is harmless."""
 
-    def send(self, number: str, text: str) -> None:
+    idempotent = True
+
+    def send(self, number: str, text: str, key: str = "") -> None:
         log.info("SMS to %s…: %s", number[:3], text[:30])
+
+
+class _Mail:
+    idempotent = False  # SMTP has no key: a repeated hand-over is a repeated e-mail
+
+    def send(self, address: str, text: str) -> None:
+        send_mail("民情台账通知", text, None, [address])
 
 
 def _sms_backend():
     return import_string(getattr(settings, "MINQING_SMS_BACKEND", "minqing.workflow.notify.OutboxSms"))()
 
 
+def _backend(channel: str):
+    return _sms_backend() if channel == Notification.Channel.SMS else _Mail()
+
+
+SEND_LEASE = dt.timedelta(minutes=10)  # a hand-over not marked after this long was cut off (the worker died)
+TRIES = 5
+
+
+def _claim(skip: list[int]) -> Notification | None:
+    """The oldest pending message, claimed in a transaction of its own: `sending` (a site notice, which
+    needs no gateway: `sent` at once). Committed before anything is handed to a gateway, so a worker killed
+    during the hand-over leaves a row that says so, never one that looks unsent."""
+    with transaction.atomic():
+        n = (Notification.objects.select_for_update(skip_locked=True)
+             .filter(state=Notification.State.PENDING).exclude(id__in=skip).order_by("id").first())
+        if n is None:
+            return None
+        n.attempts += 1
+        n.state = Notification.State.SENT if n.channel == Notification.Channel.SITE else Notification.State.SENDING
+        n.sent_at = clock.now()  # while `sending`: when it was handed over (settle_interrupted reads it)
+        n.save(update_fields=["attempts", "state", "sent_at"])
+    return n
+
+
 def deliver_pending(limit: int = 200) -> int:
-    """Send pending messages; each row is locked while sent and marked in the same transaction."""
-    done, failed = 0, []
-    sms = None
+    """Send pending messages, one by one: claimed (`sending`, committed), handed to the gateway outside any
+    transaction (a slow gateway holds no lock), then marked `sent` — or back to `pending` on an error, to be
+    tried again next run (`failed` after 5 tries). A kill between hand-over and mark: `settle_interrupted`."""
+    settle_interrupted()
+    done, failed, backends = 0, [], {}
     for _ in range(limit):
-        with transaction.atomic():
-            n = (Notification.objects.select_for_update(skip_locked=True)
-                 .filter(state=Notification.State.PENDING).exclude(id__in=failed).order_by("id").first())
-            if n is None:
-                break
-            n.attempts += 1
-            try:
-                if n.channel == Notification.Channel.SMS:
-                    sms = sms or _sms_backend()
-                    sms.send(n.address, n.text)
-                elif n.channel == Notification.Channel.EMAIL:
-                    send_mail("民情台账通知", n.text, None, [n.address or n.user.email])
-                n.state, n.sent_at = Notification.State.SENT, clock.now()
-            except Exception as e:  # a gateway failure must not stop the others; retried next run
-                n.error = str(e)[:300]
-                failed.append(n.id)
-                if n.attempts >= 5:
-                    n.state = Notification.State.FAILED
-            n.save()
-            done += 1
+        n = _claim(failed)
+        if n is None:
+            break
+        done += 1
+        if n.channel == Notification.Channel.SITE:
+            continue
+        claimed = Notification.objects.filter(id=n.id, state=Notification.State.SENDING)
+        try:
+            backend = backends.get(n.channel) or backends.setdefault(n.channel, _backend(n.channel))
+            address = n.address if n.channel == Notification.Channel.SMS else (n.address or n.user.email)
+            if getattr(backend, "idempotent", False):
+                backend.send(address, n.text, key=n.key)
+            else:
+                backend.send(address, n.text)
+        except Exception as e:  # a gateway failure must not stop the others; retried next run
+            failed.append(n.id)
+            state = Notification.State.FAILED if n.attempts >= TRIES else Notification.State.PENDING
+            claimed.update(state=state, sent_at=None, error=str(e)[:300])
+            continue
+        claimed.update(state=Notification.State.SENT, sent_at=clock.now())
     return done
+
+
+def settle_interrupted(now: dt.datetime | None = None) -> int:
+    """Messages left `sending` for longer than SEND_LEASE: their worker died between handing them over
+    and marking them, and whether the gateway got them is unknown. An SMS gateway that drops a repeated
+    key (`idempotent = True`, as the default OutboxSms) gets them again, with the same key: at least once
+    to the gateway, once to the phone. Any other gateway, and e-mail: never again — the row becomes
+    `unknown` and is logged, for someone to look at (at most once: a citizen sent the same SMS twice
+    trusts the next one less, and one missing message is still on the case page and the tracking code)."""
+    now = now or clock.now()
+    stale = Notification.objects.filter(state=Notification.State.SENDING, sent_at__lt=now - SEND_LEASE)
+    settled, sms_again = 0, None
+    for n in stale.only("id", "channel", "key"):
+        if n.channel == Notification.Channel.SMS and sms_again is None:
+            sms_again = bool(getattr(_sms_backend(), "idempotent", False))
+        row = Notification.objects.filter(id=n.id, state=Notification.State.SENDING)
+        if n.channel == Notification.Channel.SMS and sms_again:
+            if row.update(state=Notification.State.PENDING, error="发送中断，按同一消息键重发"):
+                settled += 1
+                log.warning("notification %s (key %s) was cut off while being sent: handed over again, same key",
+                            n.id, n.key)
+        elif row.update(state=Notification.State.UNKNOWN, error="发送中断：网关是否已收到不明，为免重复未重发"):
+            settled += 1
+            log.error("notification %s (%s, key %s) was cut off while being sent: not sent again, state unknown",
+                      n.id, n.channel, n.key)
+    return settled
 
 
 LEADERS = [Role.LEADER]
