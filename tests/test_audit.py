@@ -237,3 +237,20 @@ def test_the_benchmark_ledger_is_sealed_as_the_system_seals(db):
     result = verify()
     assert result.ok and result.cases == 300 and result.events == load["events"] == CaseEvent.objects.count()
     assert 4 <= result.events / result.cases <= 8
+
+
+def test_every_kind_of_character_verifies_and_an_edit_of_it_is_named(make_case, county):
+    """On PostgreSQL the verifier builds the seals' input from COPY's bytes (ledger/audit_copy.py):
+    quotes, backslashes, COPY's own escapes, tabs, newlines, a missing actor, characters beyond the BMP and
+    data with the same kinds must read back exactly as they were sealed."""
+    from minqing.ledger.actions import record
+
+    case = make_case("VA")
+    tricky = 'a "quoted" \\ back\\slash \\N \\t literal\ttab\nnew line\r\x0b 𠀀 emoji 😀 \u2028 end'
+    record(case, "note", county["disp"], case.status, tricky, {"note": tricky, "k\\ey": ['"', "\\N", "\t"], "n": None})
+    record(case, "note", None, case.status, "系统记录", {})
+    record(case, "note", county["disp"], case.status, "", {"empty": "", "nested": {"z": 1, "a": "\\"}})
+    assert verify().ok
+    sql("UPDATE ledger_caseevent SET note = %s WHERE note = %s", [tricky.replace("tab", "tab "), tricky])
+    number, *_ = first_break(verify())
+    assert number == case.number

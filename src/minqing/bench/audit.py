@@ -193,11 +193,11 @@ def plain_read() -> int:
     """The baseline: the rows verify streams, fetched and converted, nothing computed."""
     from django.db import connection, transaction
 
-    from ..ledger.audit import stream
+    from ..ledger.audit import CHUNK, _query_rows
 
     def count():
         n = 0
-        for _ in stream():
+        for _ in _query_rows(None, None, CHUNK):
             n += 1
         return n
 

@@ -2,7 +2,7 @@
 event that does not hold — edited, deleted or inserted behind the system's back, by any means,
 a direct SQL UPDATE, DELETE or INSERT included.
 
-One query streams every case with its events, in case id and event id order (a LEFT JOIN: a case
+One query (on PostgreSQL a COPY, read as bytes: ledger/audit_copy.py) streams every case with its events, in case id and event id order (a LEFT JOIN: a case
 whose events were all deleted is still read), from a server-side cursor: no query per case, memory
 flat at any size. On PostgreSQL it runs in a transaction, so the cursor really streams (outside one,
 Django's cursor is WITH HOLD and PostgreSQL would materialise the whole result first); the one
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db import connection, connections, transaction
 from django.db.models import BigIntegerField, Func, Max, Min
 
-from . import seal
+from . import audit_copy, seal
 from .models import Case, CaseCounter
 
 CASE_COLUMNS = ("id", "number", "audit_count", "audit_head", "audit_seal")
@@ -86,9 +86,28 @@ class Result:
 
 
 def stream(lo: int | None = None, hi: int | None = None, chunk: int = CHUNK):
-    """Every case with id in [lo, hi) with its events (the case's columns, then the event's: None for a
-    case without events), in chain order, as the database hands them back: no model conversion (the
-    time as `Micros` reads it, the data its JSON text). Run it inside a transaction on PostgreSQL."""
+    """Every case with id in [lo, hi) with its events, in chain order, as `check` reads them: (case id,
+    number, audit_count, audit_head, audit_seal, event id or None, the bytes the event's seal covers,
+    its stored seal). On PostgreSQL through COPY (ledger/audit_copy.py); elsewhere one query from a
+    server-side cursor, no model conversion (the time as `Micros` reads it, the data its JSON text)."""
+    if connection.vendor == "postgresql":
+        yield from audit_copy.rows(lo, hi)
+        return
+    content, canonical, loads = seal.content, seal.canonical_json, json.loads
+    to_us = _us_from_text if connection.vendor == "sqlite" else None
+    for cid, number, count, h, sealed_case, eid, at, action, actor, label, before, after, note, data, sealed in \
+            _query_rows(lo, hi, chunk):
+        if eid is None:
+            yield cid, number, count, h, sealed_case, None, b"", ""
+            continue
+        if not isinstance(data, str):  # a driver that decodes JSON itself
+            data = json.dumps(data)
+        data = "{}" if data == "{}" else canonical(loads(data))
+        yield (cid, number, count, h, sealed_case, eid,
+               content(cid, number, to_us(at) if to_us else at, action, actor, label, before, after, note, data), sealed)
+
+
+def _query_rows(lo, hi, chunk):
     qs = Case.objects.order_by("id", "events__id")
     if lo is not None:
         qs = qs.filter(id__gte=lo)
@@ -145,11 +164,10 @@ def check(rows, k: bytes, limit: int = 100) -> tuple[Result, dict[str, list[int]
     res = Result()
     years: dict[str, list[int]] = {}  # year → [cases, highest number]
     sealer = seal.Sealer(k)
-    event_seal, number_match, canonical, loads = sealer.event, NUMBER.fullmatch, seal.canonical_json, json.loads
-    to_us = None if connection.vendor == "postgresql" else _us_from_text
+    event_seal, number_match = sealer.event_body, NUMBER.fullmatch
     current, head = None, None
     n, prev, bad = 0, "", None
-    for cid, number, count, h, sealed_case, eid, at, action, actor, label, before, after, note, data, sealed in rows:
+    for cid, number, count, h, sealed_case, eid, body, sealed in rows:
         if cid != current:
             if current is not None:
                 _close(res, sealer, current, head, n, prev, bad, limit)
@@ -162,12 +180,7 @@ def check(rows, k: bytes, limit: int = 100) -> tuple[Result, dict[str, list[int]
             continue
         n += 1
         if bad is None:
-            if not isinstance(data, str):  # a driver that decodes JSON itself
-                data = json.dumps(data)
-            data = "{}" if data == "{}" else canonical(loads(data))
-            if to_us is not None:
-                at = to_us(at)
-            if event_seal(prev, cid, number, at, action, actor, label, before, after, note, data) != sealed:
+            if event_seal(prev, body) != sealed:
                 bad = Break(number, n, eid, EDITED)
             prev = sealed
     if current is not None:

@@ -164,8 +164,12 @@ class Sealer:
 
     def event(self, prev: str, *fields) -> str:
         """fields: as `content` takes them."""
+        return self.event_body(prev, content(*fields))
+
+    def event_body(self, prev: str, body: bytes) -> str:
+        """body: the event's `content`, already made."""
         h = self._base.copy()
-        h.update(b"event\n" + prev.encode() + b"\n" + content(*fields))
+        h.update(b"event\n" + prev.encode() + b"\n" + body)
         return h.hexdigest()
 
     def case(self, case_id: int, number: str, count: int, head: str) -> str:
