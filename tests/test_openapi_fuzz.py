@@ -44,13 +44,13 @@ CONFIG = {
 TALLY: Counter = Counter()  # (caller, operation, status) -> answers
 
 
-@pytest.fixture
-def world(county, make_case):
+@pytest.fixture(name="world")
+def world_fixture(county, make_case):
     return build(county, make_case)
 
 
-@pytest.fixture
-def wsgi_app():
+@pytest.fixture(name="wsgi_app")
+def wsgi_app_fixture():
     """Django's WSGI handler in this process, on the test's database connection (which the request signals
     would otherwise close, as the test client also prevents)."""
     request_started.disconnect(close_old_connections)
@@ -91,11 +91,12 @@ DAYS = ["2026-01-05", "0001-01-01", "9999-12-31", "1900-01-01", "2100-12-31", "2
         "0001-01-01T00:00"]
 
 
-def steer(case, world) -> None:
+def steer(case, world, paths: bool = True) -> None:
     """For two of every three cases, chosen by a hash of the generated values (so a case is replayed the same):
     real objects in the path and in a body's `unit`, `case`, `source`, `statement`; date-shaped values (the
     calendar's edges among them) in every date field; huge numbers in `page`, `limit` and `n` — so that the
-    handlers behind a 404, a date check or a page run too."""
+    handlers behind a 404, a date check or a page run too. `paths=False`: leave the path alone (the stateful
+    phase fills it from the previous answer)."""
     seed = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
     if seed % 3 == 0:
         return
@@ -105,7 +106,7 @@ def steer(case, world) -> None:
             "plan_id": o["plan"].id, "cid": o["consultation"].id, "notice_id": o["notice"].id,
             "wid": o["warning"].id, "sid": o["statement"].id, "unit_code": _pick(["VA", "C", "VC"], seed),
             "action": _pick(sorted(ACTIONS), seed // 7)}
-    for name in case.path_parameters or {}:
+    for name in (case.path_parameters or {}) if paths else ():
         if name in real:
             case.path_parameters[name] = real[name]
     for name in (case.query or {}).keys() & DATE_FIELDS:

@@ -70,6 +70,44 @@ def one_of(values, default: Any = ..., **field) -> Any:
     return Field(default, json_schema_extra=extra, **field)
 
 
+B = "$response.body#/"
+# What a client can do next with what an answer gave it: OpenAPI links (producer's operationId → status →
+# link name → (target operationId, {target parameter: runtime expression})). Schemathesis' stateful phase
+# follows them (tests/test_openapi_fuzz.py); a client generator shows them as "next steps".
+NUMBER, CODE, ID = {"number": B + "number"}, {"code": B + "tracking_code"}, B + "id"
+LINKS = {
+    "minqing_api_cases_post_voice": {201: {
+        "ReadCase": ("minqing_api_cases_get_case", NUMBER), "SimilarCases": ("minqing_api_cases_get_similar", NUMBER),
+        "ActOnCase": ("minqing_api_cases_post_action", NUMBER), "Attach": ("minqing_api_cases_post_attachment", NUMBER),
+        "History": ("minqing_api_citizens_get_history", NUMBER), "RevealContact": ("minqing_api_cases_post_reveal", NUMBER),
+        "Track": ("minqing_api_cases_track", CODE), "Rate": ("minqing_api_cases_rate", CODE)}},
+    "minqing_api_cases_list_cases": {200: {"ReadFirst": ("minqing_api_cases_get_case", {"number": B + "items/0/number"})}},
+    "minqing_api_cases_post_attachment": {201: {"Download": ("minqing_api_cases_get_attachment",
+                                                              {"number": "$request.path.number", "attachment_id": ID})}},
+    "minqing_api_consultations_post_consultation": {201: {
+        name: (target, {"cid": ID}) for name, target in (
+            ("Read", "minqing_api_consultations_get_consultation"), ("AddStatement", "minqing_api_consultations_post_statement"),
+            ("Vote", "minqing_api_consultations_post_votes"), ("Next", "minqing_api_consultations_next_for"),
+            ("Groups", "minqing_api_consultations_get_groups"), ("Decide", "minqing_api_consultations_post_decision"))}},
+    "minqing_api_consultations_post_statement": {201: {"Moderate": (
+        "minqing_api_consultations_moderate_statement", {"cid": "$request.path.cid", "sid": ID})}},
+    "minqing_api_notices_post_notice": {201: {"Withdraw": ("minqing_api_notices_post_withdraw", {"notice_id": ID})}},
+    "minqing_api_visits_post_plan": {201: {"Cancel": ("minqing_api_visits_post_cancel_plan", {"plan_id": ID})}},
+    "minqing_api_warnings_list_warnings": {200: {
+        name: (target, {"wid": B + "0/id"}) for name, target in (
+            ("Read", "minqing_api_warnings_get_warning"), ("Acknowledge", "minqing_api_warnings_acknowledge"),
+            ("Handle", "minqing_api_warnings_handle"))}},
+}
+
+
+def _links(details: dict) -> None:
+    for status, links in LINKS.get(details.get("operationId"), {}).items():
+        response = details["responses"].get(status)
+        if response is not None:
+            response["links"] = {name: {"operationId": target, "parameters": params}
+                                 for name, (target, params) in links.items()}
+
+
 def _needs_token(operation) -> bool:
     return bool(operation.auth_callbacks) and not any(getattr(a, "optional", False) for a in operation.auth_callbacks)
 
@@ -88,6 +126,7 @@ class DeclaredSchema(OpenAPISchema):
             statuses.add(413)
         responses = {status: error_response(status) for status in statuses} | details["responses"]
         details["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
+        _links(details)
         if "ErrorOut" not in self.schemas:
             schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
             self.schemas.update(schema.pop("$defs", {}))
