@@ -14,6 +14,9 @@ from minqing.field.models import Visit, VisitPlan
 from minqing.insight.models import Warning
 from minqing.ledger.actions import perform
 from minqing.ledger.attachments import add_attachment
+from minqing.ledger.models import Category
+from minqing.open311 import keys as open311_keys
+from minqing.open311.models import Submission
 from minqing.org.models import ApiToken, Unit
 from minqing.org.services import add_unit, create_user
 from minqing.publicity.notices import publish
@@ -61,6 +64,12 @@ def build(county, make_case) -> dict:
                                                    ends=today + dt.timedelta(days=5), created_by=county[user])
         w[side]["visit"] = Visit.objects.create(unit=place, unit_path=place.path, visitor=county[user],
                                                 visited_at=clock.now().date(), households=3, notes="走访记录")
+    key = open311_keys.issue("matrix-client")[0]  # a request raised through Open311, for GET tokens/{token}
+    sub = Submission.objects.create(case=w["in"]["case"], key=key, token="matrixtoken0001")
+    w["open311"] = {"token": sub.token, "service_code": str(Category.objects.filter(level=1).order_by("path")[0].pk)}
+    from minqing.intake.models import ImportJob  # an Excel import, followed by the dispatcher who made it
+
+    w["job"] = ImportJob.objects.create(source="matrix.xlsx", user=county[ROLES["dispatcher"]], imported=1)
     w["tokens"] = {role: ApiToken.issue(county[u]) for role, u in ROLES.items() if u}
     w["users"] = {role: county[u] for role, u in ROLES.items() if u}
     return w

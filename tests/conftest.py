@@ -21,8 +21,9 @@ PW = "pw-test-2026"
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Per-process caches (calendar, time limits, term statistics) must not leak between tests."""
-    from minqing.ledger import deadlines, similar, sla
+    from minqing.ledger import deadlines, reply_quality, similar, sla
 
+    reply_quality.forget_corpus()
     deadlines.forget_cached_calendar()
     sla.forget_cached_rules()
     similar.forget_term_stats()
@@ -88,3 +89,17 @@ def shared_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not found at {path} (tests that need ../shared/data skip without it)")
     return path
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium (tests/test_browser.py says where and with which flags); skips without playwright."""
+    from tests.test_browser import ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

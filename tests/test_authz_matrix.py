@@ -34,31 +34,38 @@ RULES = {
     "GET consult/<int:cid>/results/": EVERYONE, "GET consult/<int:cid>/results.<str:fmt>": EVERYONE,
     "GET public/<str:unit_code>/": EVERYONE, "GET public/<str:unit_code>/feed.atom": EVERYONE,
     "GET docs/<slug:name>": EVERYONE, "POST i18n/setlang/": EVERYONE,
+    "GET sw.js": EVERYONE, "GET manifest.webmanifest": EVERYONE,  # the field app's worker and manifest (issue 20)
     "GET api/units": EVERYONE, "POST api/token": EVERYONE, "POST api/voices": EVERYONE,
     "GET api/track/{code}": "code", "POST api/track/{code}/rating": "code",
     "GET api/consultations/{cid}/next": EVERYONE, "GET api/consultations": EVERYONE,
     "GET api/consultations/{cid}": EVERYONE, "GET api/consultations/{cid}/groups": EVERYONE, "POST api/consultations/{cid}/votes": EVERYONE,
     "POST api/consultations/{cid}/statements": EVERYONE, "GET api/public/{unit_code}/notices": EVERYONE,
+    "GET api/public/{unit_code}/cases": EVERYONE,
     "GET api/openapi.json": EVERYONE, "GET api/docs": EVERYONE,
     # -- staff lists and pages (their content is scoped, checked by the marker)
     "GET cases/": STAFF, "GET cases/new/": STAFF, "POST cases/new/": STAFF, "GET cases/export.xlsx": STAFF,
+    "GET map/": STAFF, "GET map/cases.json": STAFF, "GET api/map/cases": STAFF,
     "GET notices/": STAFF, "GET hotspots/": STAFF, "GET warnings/": STAFF, "GET visits/": STAFF,
     "POST visits/": STAFF, "GET routing/": STAFF, "POST routing/": ("admin",),
     # what these pages show is the user's own area (checked by the marker), so every staff role may look
     "GET stats/": STAFF, "GET dashboard/": STAFF, "GET foresight/": STAFF, "GET reports/monthly/": STAFF,
     "GET reports/monthly.<str:fmt>": STAFF, "POST reports/monthly/": ("leader", "admin"),
     "GET import/": ("dispatcher", "admin"), "POST import/": ("dispatcher", "admin"),
+    "GET import/jobs/<int:job_id>/": ("dispatcher", "admin"),
     "GET board/notices/": STAFF, "POST board/notices/": ("dispatcher", "leader", "admin"),
     "POST visits/plans/": ("grid", "dispatcher", "leader", "admin"),
     "POST consult/": ("dispatcher", "leader", "admin"),
     "GET api/cases": STAFF, "GET api/notifications": STAFF, "GET api/hotspots": STAFF, "GET api/warnings": STAFF,
     "GET api/stats/rates": STAFF, "GET api/stats/ranking": STAFF, "GET api/stats/trend": STAFF,
     "GET api/stats/dashboard": STAFF, "GET api/foresight": STAFF, "POST api/text/classify": STAFF,
+    "POST api/text/assess_reply": STAFF,
     "POST api/consultations": ("dispatcher", "leader", "admin"),
     "GET api/notices": STAFF, "POST api/notices": ("dispatcher", "leader", "admin"),
     "POST api/visits": STAFF, "GET api/visits/coverage": STAFF, "GET api/visits/plans/suggestions": ("dispatcher", "leader", "admin"),
     "GET api/visits/plans": STAFF, "POST api/visits/plans": STAFF, "POST api/imports": ("dispatcher", "admin"),
+    "GET api/imports/{job_id}": ("dispatcher", "admin"),
     "POST api/import-mappings": ("dispatcher", "admin"), "POST api/citizens/flags": STAFF,
+    "GET api/lexicon": ("admin",), "POST api/lexicon": ("admin",),
     # -- one object: in the user's area or not
     "GET cases/<str:number>/": "scoped", "POST cases/<str:number>/act/<str:action>/": "scoped",
     "POST cases/<str:number>/attach/": "scoped", "GET cases/<str:number>/attachments/<int:attachment_id>/": "scoped",
@@ -75,6 +82,14 @@ RULES = {
     "POST api/visits/plans/{plan_id}/cancel": "scoped", "GET api/warnings/{wid}": "scoped",
     "POST api/warnings/{wid}/acknowledge": "scoped", "POST api/warnings/{wid}/handle": "scoped",
 }
+# Open311 GeoReport v2 (docs/open311.md): public reads; a POST of a request needs an Open311 API key, which
+# no role of the matrix holds (a staff login or token is not one), so it is refused to all of them
+O311 = "open311/v2/"
+RULES |= {f"GET {O311}{route}.<o311fmt:format>": EVERYONE for route in (
+    "discovery", "services", "services/<str:service_code>", "requests", "requests/<str:service_request_id>",
+    "tokens/<str:token>")} | {f"POST {O311}{route}.<o311fmt:format>": () for route in (
+    "discovery", "services", "services/<str:service_code>", "requests", "requests/<str:service_request_id>",
+    "tokens/<str:token>")} | {f"GET {O311}": EVERYONE, f"POST {O311}": EVERYONE}
 ADMIN_SITE = ("admin",)  # Django's admin: the admin role only (is_staff); its login and logout are doors
 RULES |= {f"{m} admin/{door}/": EVERYONE for m in ("GET", "POST") for door in ("login", "logout")}
 
@@ -119,7 +134,8 @@ def fill(route: str, w: dict, side: str) -> str:
               "attachment_id": o["attachment"].id, "plan_id": o["plan"].id, "cid": o["consultation"].id,
               "notice_id": o["notice"].id, "wid": o["warning"].id, "sid": o["statement"].id,
               "unit_code": "VA" if side == "in" else "VC", "action": "note", "fmt": "xlsx", "name": "rates",
-              "object_id": "1", "id": "1"}
+              "object_id": "1", "id": "1", "format": "json", "service_code": w["open311"]["service_code"],
+              "service_request_id": o["case"].number, "token": w["open311"]["token"], "job_id": w["job"].pk}
     query = "?participant=matrix-device" if route.endswith("/next") else ""
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>|\{(\w+)\}", lambda m: str(values.get(m.group(1) or m.group(2), "1")), route) + query
 
@@ -161,13 +177,15 @@ def fingerprint() -> tuple:
     from minqing.insight.models import Warning
     from minqing.intake.models import Citizen, ImportMapping
     from minqing.ledger.models import Attachment, Case, CaseEvent, Voice
+    from minqing.open311.models import ApiKey, Submission
     from minqing.org.models import Unit, User
     from minqing.publicity.models import Notice
     from minqing.workflow.models import RoutingRule
 
     rows = [CaseEvent.objects.count(), Voice.objects.count(), Attachment.objects.count(), Vote.objects.count(),
             Participant.objects.count(), Visit.objects.count(), ImportMapping.objects.count(),
-            RoutingRule.objects.count(), Unit.objects.count(), User.objects.count()]
+            RoutingRule.objects.count(), Unit.objects.count(), User.objects.count(), Submission.objects.count(),
+            ApiKey.objects.count()]
     for model, fields in ((Case, ("status", "assigned_unit_id", "updated_at")), (Consultation, ("decision", "closes_at")),
                           (Statement, ("status",)), (VisitPlan, ("status",)), (Warning, ("status", "note")),
                           (Notice, ("withdrawn",)), (Citizen, ("flags",))):

@@ -30,17 +30,6 @@ TEXT = "甲村东头的排水沟堵塞一个多月了，下雨就积水，老人
 REPLY = "已组织村民疏通排水沟，并加装了盖板，今后每月巡查一次。"
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 class Shots:
     """Numbered full-page screenshots, only when MINQING_SCREENSHOTS is set."""
 

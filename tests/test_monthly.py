@@ -80,7 +80,7 @@ def test_report_page_and_exports(october, county, client):
 
 
 def test_the_worker_writes_last_months_report_once(october, county, settings, tmp_path):
-    settings.HOME = tmp_path
+    settings.MEDIA_ROOT = tmp_path  # the shared storage (ledger/files.py), not the node's home
     written = monthly.write_last_month(NOV)
     assert sorted(p.rsplit("/", 1)[1] for p in written) == ["C-2026-10.xlsx", "T1-2026-10.xlsx"]
     assert monthly.write_last_month(NOV + dt.timedelta(hours=6)) == []

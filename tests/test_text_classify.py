@@ -156,3 +156,95 @@ def test_calibration_on_a_large_set_uses_a_sample(monkeypatch):
     Xc, yc, wc, n = classify._calibration_rows(X, y, np.ones(25), 24)
     assert n == 10 and Xc.shape == (11, 25) and len(yc) == len(wc) == 11 and yc[-1] == "c"
     assert classify._calibration_rows(X, y, np.ones(25), 8)[3] == 8
+
+
+def _synthetic(n_per_class: int = 20) -> list[Message]:
+    """Messages of three categories with distinct words, each with a unique title (its identity)."""
+    import random
+
+    rng = random.Random(0)
+    vocab = {"教育文体": "学校 补课 老师 学生 学费 幼儿园 考试 教材".split(),
+             "卫生计生": "医院 医生 看病 药费 医保 护士 手术 疫苗".split(),
+             "交通运输": "公交 道路 红绿灯 出租车 驾驶 车站 路口 停车".split()}
+    filler = "希望 有关 部门 尽快 解决 这个 情况 已经 很久".split()
+    out = []
+    for label, words_ in vocab.items():
+        for _ in range(n_per_class):
+            body = "".join(rng.choice(words_ if rng.random() < 0.5 else filler) for _ in range(12))
+            out.append(Message(f"编号{len(out):03d}{rng.choice(words_)}", body, label))
+    return out
+
+
+def test_nested_cv_never_lets_the_outer_test_fold_reach_the_inner_selection(monkeypatch):
+    """classify.train chooses its settings by inner CV (text/selection.py); cross-validating it is
+    nested only if each choice sees the outer training folds and nothing else. The selection is
+    wrapped to record the messages it was given (by their unique titles)."""
+    from minqing.text import selection
+    from minqing.text.evaluate import nested_cross_validate
+
+    msgs = _synthetic()
+    seen = []
+    real = selection.select
+
+    def recording(views, y, weights, labelled, rows=None, **kw):
+        chosen = labelled if rows is None else [labelled[i] for i in rows]
+        seen.append({p[0] for p in chosen})
+        assert len(y) == len(labelled)  # taxonomy=False: no extra rows beside the labelled ones
+        return real(views, y, weights, labelled, rows, **kw)
+
+    monkeypatch.setattr(selection, "select", recording)
+    result = nested_cross_validate(msgs, repeats=2, folds=3,
+                                   fit=lambda pairs, labels: classify.train(pairs, labels, taxonomy=False))
+    titles = [normalise(m.title) for m in msgs]
+    calls = iter(seen)
+    assert len(seen) == 2 * 3
+    for run in result["runs"]:
+        for f in range(run["folds"]):
+            test = {t for t, fold in zip(titles, run["fold"], strict=True) if fold == f}
+            train = set(titles) - test
+            chose_on = next(calls)
+            assert not chose_on & test  # the outer test fold never reaches the choice
+            assert chose_on == train  # and the choice is made on all of the outer training folds
+        assert all(s is not None for s in run["settings"])
+    assert len(result["fold_f1"]["plain"]) == 6 and 0.0 <= result["sd"]["plain"] <= 1.0
+
+
+def test_nested_cv_scores_every_message_once_per_seed_by_a_model_that_never_saw_it():
+    from minqing.text.evaluate import nested_cross_validate
+
+    msgs = _synthetic(6)
+    trained_on = []
+
+    class Recorder:
+        def __init__(self, pairs, labels):
+            trained_on.append({p[0] for p in pairs})
+
+        def predict_many(self, pairs):
+            assert not {p[0] for p in pairs} & trained_on[-1]
+            return [classify.Suggestion("教育文体", 1.0) for _ in pairs]
+
+    result = nested_cross_validate(msgs, repeats=2, folds=3, fit=Recorder)
+    assert len(trained_on) == 6
+    for run in result["runs"]:
+        assert sorted(run["fold"].tolist()) == sorted([0, 1, 2] * 6)
+
+
+def test_training_chooses_its_settings_unless_given(model):
+    from minqing.text import selection
+
+    chosen = selection.Settings(**model.meta["settings"])
+    assert model.meta["selection"]["n"] == model.meta["n_labelled"]
+    assert model.featuriser.weights == chosen.view_weights and model.scorer.settings == chosen
+    msgs = _synthetic(12)
+    fixed = classify.train([(m.title, m.text) for m in msgs], [m.label for m in msgs], taxonomy=False,
+                           settings=selection.DEFAULT)
+    assert "selection" not in fixed.meta and fixed.meta["settings"] == selection.DEFAULT.as_dict()
+
+
+def test_on_a_large_set_the_choice_is_made_on_a_sample(monkeypatch):
+    from minqing.text import selection
+
+    monkeypatch.setattr(selection, "SELECT_MAX", 40)
+    msgs = _synthetic(20)
+    model = classify.train([(m.title, m.text) for m in msgs], [m.label for m in msgs], taxonomy=False)
+    assert model.meta["selection"]["n"] == 40 and model.meta["metrics"]["n"] == 60

@@ -4,7 +4,8 @@
                                  that dies is restarted with back-off: ops/supervise.py)
     minqing serve [--port N]     the web server only (gunicorn)
     minqing worker               the background worker only
-    minqing demo                 load the demo county into an empty database
+    minqing migrate              prepare the database, once for a cluster of nodes (ops/cluster.py; docs/deploy.md)
+    minqing demo                 load the demo county into an empty database (once, whichever node runs it)
     minqing unit list [--json] | unit add CODE NAME --level LEVEL --parent CODE
     minqing user create USERNAME --unit CODE --role ROLE --password PW
     minqing import ledger FILE.xlsx [--mapping NAME]
@@ -15,6 +16,7 @@
     minqing insight rebuild      recompute the stored hotspots of the county and every township
     minqing audit verify         recompute the sealed history of every case (ops/commands.py)
     minqing backup FILE | restore FILE [--force]   database, uploaded files and audit key in one file
+    minqing open311 key create NAME | key revoke NAME | key list   Open311 clients' API keys (open311/commands.py)
     minqing manage ...           any Django management command
 """
 
@@ -35,31 +37,39 @@ def setup():
 
 
 def migrate(quiet=True):
+    """Prepare the database; under a cluster-wide lock, so nodes started together do it once (ops/cluster.py)."""
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
-    call_command("createcachetable", verbosity=0)  # the abuse-limit counters without Redis (settings.CACHES)
-    from .ledger.reference import ensure_reference_data
+    from .ops.cluster import exclusive
 
-    ensure_reference_data()
+    with exclusive("migrate"):
+        call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+        call_command("createcachetable", verbosity=0)  # the abuse-limit counters without Redis (settings.CACHES)
+        from .ledger.reference import ensure_reference_data
+
+        ensure_reference_data()
 
 
 def ensure_model(out=print) -> None:
-    """The category model is trained once per installation (first start) from the shipped data."""
-    from .text.classify import default_model, default_path
+    """The category model is trained once per installation (first start) from the shipped data, and
+    published for the other nodes of a cluster (ledger/model_sync.py)."""
+    from .ledger.model_sync import ensure_published
+    from .ops.cluster import exclusive
 
-    if not default_path().exists():
-        out("training the category model from the shipped data (first start only)…")
-    default_model(build=True)
+    with exclusive("model"):
+        ensure_published(out)
 
 
 def cmd_up(args):
     setup()
     migrate()
     ensure_model()
-    from .demo import DEMO_USERS, load_demo_if_empty
+    from .demo import DEMO_USERS
+    from .ops.cluster import check_node
 
-    loaded = load_demo_if_empty()
+    loaded = _demo_once()
+    check_node()
+    _warn_fonts()
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -73,6 +83,19 @@ def cmd_up(args):
     print("citizens: open the URL without logging in; API docs at " + url + "api/docs")
     sys.stdout.flush()
     supervise([_server(port, args.host), _worker()])
+
+
+def _warn_fonts():
+    """PDFs draw with the font shipped in the package (pdf.py): say which of the ledger's text would still
+    fall back to a system font — unit and category names and the latest titles, besides the templates."""
+    from .ledger.models import Case, Category
+    from .org.models import Unit
+    from .pdf import font_problems
+
+    texts = [*Unit.objects.values_list("name", flat=True), *Category.objects.values_list("name", flat=True),
+             *Case.objects.order_by("-id").values_list("title", flat=True)[:2000]]
+    for line in font_problems(texts):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _server(port, host="127.0.0.1"):
@@ -89,6 +112,9 @@ def _worker():
 def cmd_serve(args):
     setup()
     migrate()
+    from .ops.cluster import check_node
+
+    check_node()  # this node's audit key is the ledger's (a cluster: docs/deploy.md)
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -101,6 +127,9 @@ def cmd_worker(args):
     setup()
     import threading
 
+    from .ops.cluster import check_node
+
+    check_node()
     from .worker import recovery
     from .worker.scheduler import loop
 
@@ -119,12 +148,19 @@ def cmd_worker(args):
         stop.set()
 
 
+def _demo_once() -> bool:
+    """The demo into an empty database, once whichever node asks (ops/cluster.py's lock around the check)."""
+    from .demo import load_demo_if_empty
+    from .ops.cluster import exclusive
+
+    with exclusive("demo"):
+        return load_demo_if_empty()
+
+
 def cmd_demo(args):
     setup()
     migrate()
-    from .demo import load_demo_if_empty
-
-    print("demo loaded" if load_demo_if_empty() else "database is not empty: demo not loaded")
+    print("demo loaded" if _demo_once() else "database is not empty: demo not loaded")
 
 
 def cmd_unit(args):
@@ -158,18 +194,9 @@ def cmd_user(args):
 def cmd_import(args):
     setup()
     migrate()
-    from .intake.excel import import_ledger
+    from .ops.importing import import_ledger_command
 
-    result = import_ledger(args.file, mapping=args.mapping, default_unit=args.unit, progress=print)
-    for note in result.notes[:20]:
-        print(f"note: {note}")
-    for row, reason in result.rejected[:50]:
-        print(f"row {row}: rejected: {reason}")
-    if len(result.rejected) > 50:
-        print(f"… and {len(result.rejected) - 50} more rejected rows")
-    if result.skipped:
-        print(f"already in the ledger (not imported again): {result.skipped}")
-    print(f"imported {result.imported}, rejected {len(result.rejected)}")
+    import_ledger_command(args.file, args.mapping, args.unit, args.index_now)
 
 
 def cmd_export(args):
@@ -197,6 +224,11 @@ def cmd_text(args):
         from .text.evaluate import evaluate_files
 
         evaluate_files(args.train, args.test, print)
+    elif args.text_cmd == "lexicon":  # what the worker does daily (insight/vocabulary.py)
+        from .insight.vocabulary import refresh_lexicon
+
+        migrate()
+        print(refresh_lexicon())
     else:
         from .ledger.training import train_from_ledger
 
@@ -310,6 +342,8 @@ def parser():
     il.add_argument("file")
     il.add_argument("--mapping")
     il.add_argument("--unit", help="unit code for rows without a place column (default: the county)")
+    il.add_argument("--index-now", action="store_true", help="do the text work (search index, keywords) here "
+                    "instead of leaving it to the worker")
     il.set_defaults(fn=cmd_import)
 
     exp = sub.add_parser("export").add_subparsers(dest="what", required=True)
@@ -326,6 +360,8 @@ def parser():
     te.add_argument("--test", required=True)
     te.set_defaults(fn=cmd_text)
     text.add_parser("train").set_defaults(fn=cmd_text)
+    text.add_parser("lexicon", help="discover new words in the ledger now and re-index the cases holding them") \
+        .set_defaults(fn=cmd_text)
 
     sim = sub.add_parser("simulate", help="replay a simulated month (voices, escalations, extensions, rates)")
     sim.add_argument("--days", type=int, default=30)
@@ -337,7 +373,10 @@ def parser():
 
     from .ops.commands import add_commands
 
-    add_commands(sub, setup, migrate)  # audit verify, backup, restore
+    add_commands(sub, setup, migrate)  # migrate, audit verify, backup, restore
+    from .open311.commands import add_commands as add_open311
+
+    add_open311(sub, setup, migrate)  # open311 key create|revoke|list
     m = sub.add_parser("manage")
     m.add_argument("rest", nargs=argparse.REMAINDER)
     m.set_defaults(fn=cmd_manage)

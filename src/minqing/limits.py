@@ -68,18 +68,21 @@ def rate_of(door: str) -> str | None:
     return None if rate in ("", "0", "off") else rate
 
 
-def hit(request, door: str) -> None:
+def hit(request, door: str, *, key: str | None = None, rate: str | None = None) -> None:
     """Count one request of this client at this door; raise RateLimited past the door's limit.
+    `key`: count per this key instead of per client address (an Open311 API key's name: every request
+    made with one key, from wherever it comes); `rate`: this key's own rate instead of the door's.
     A cache that cannot be reached lets the request through (logged): citizens are not turned away
     because a counter is down."""
-    rate = rate_of(door)
+    rate = rate or rate_of(door)
     if rate is None:
         return
+    counter = "ip" if key is None else (lambda group, request: f"key:{key}")
     try:
-        usage = get_usage(request, group=f"minqing.{door}", key="ip", rate=rate, increment=True)
+        usage = get_usage(request, group=f"minqing.{door}", key=counter, rate=rate, increment=True)
     except Exception:
         log.exception("rate limit counter for %s unavailable; letting the request through", door)
         return
     if usage and usage["should_limit"]:
-        log.warning("rate limited: %s at %s (%s)", client_ip(request), door, rate)
+        log.warning("rate limited: %s at %s (%s)", key or client_ip(request), door, rate)
         raise RateLimited(usage["time_left"])

@@ -61,6 +61,18 @@ def redact_address(text: str, address: str = "", *, house_numbers: bool = True) 
     return _HOUSE_NUMBER.sub(lambda m: "*" + m.group(1), text) if house_numbers else text
 
 
+# A case's point on a public page or API: snapped to a grid of 0.001° — about 111 m north–south and, in
+# China's latitudes, 90–105 m east–west — so the public sees the neighbourhood, never the home.
+PUBLIC_POINT_DECIMALS = 3
+
+
+def public_point(lat, lng) -> tuple[float | None, float | None]:
+    """(lat, lng) as the public may see it: rounded to ~100 m; (None, None) when the case has no point."""
+    if lat is None or lng is None:
+        return None, None
+    return round(float(lat), PUBLIC_POINT_DECIMALS), round(float(lng), PUBLIC_POINT_DECIMALS)
+
+
 def submitter(voice, *, reveal: bool = False) -> dict:
     """What of a voice's submitter may be shown. `reveal` only for those allowed to call back."""
     mode = voice.submitter_mode

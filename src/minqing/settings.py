@@ -8,7 +8,14 @@ MINQING_ALLOWED_HOSTS comma-separated host names; default "*" (behind a reverse 
 MINQING_PRODUCTION    "1": HTTPS only, HSTS, and refuse to start without a strong MINQING_SECRET_KEY and
                       MINQING_ALLOWED_HOSTS; abuse limits, lockouts, CSP and the rest of the security
                       settings: the section at the end of this file and docs/security.md
+MINQING_REPLY_MIN_SCORE  a reply scoring below this (0..1, default 0.3) needs a stated reason (docs/replies.md)
 MINQING_SMS_BACKEND   the SMS gateway adapter class (workflow/notify.py); default: kept in the outbox table
+MINQING_MAP_TILES     tile URL templates for the maps (天地图 or an intranet server; docs/map.md); default: none,
+                      a plain background with the units' names
+MINQING_MEDIA_ROOT    folder for attachments, reports and published models (default MINQING_HOME/media);
+                      in a cluster one folder shared by every node (docs/deploy.md)
+MINQING_STORAGE_URL   s3://bucket[/prefix]?endpoint_url=…: those files in S3-compatible storage instead
+MINQING_CACHE_URL     redis://host:6379/0: the caches (abuse-limit counters) in Redis instead of the database
 MINQING_TASK_LEASE    seconds a task may run before it is presumed orphaned and queued again (default 3600;
                       worker/recovery.py); MINQING_STOP_GRACE seconds children get to stop (default 30;
                       ops/supervise.py)
@@ -94,6 +101,7 @@ INSTALLED_APPS = [
     "minqing.consult",
     "minqing.publicity",
     "minqing.insight",
+    "minqing.open311",
     "minqing.web",
 ]
 
@@ -160,8 +168,30 @@ STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = []
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = HOME / "media"
-MEDIA_URL = "/media/"
+# Attachments, monthly reports and published models: one folder (or bucket) shared by every node of a
+# cluster (docs/deploy.md). Every read and write goes through Django's storage API (ledger/files.py).
+MEDIA_ROOT = Path(os.environ.get("MINQING_MEDIA_ROOT") or HOME / "media").expanduser()
+MEDIA_URL = "/media/"  # never served as such: files leave through views that check scope
+
+
+def _storages(url: str | None) -> dict:
+    """MINQING_STORAGE_URL=s3://BUCKET[/PREFIX]?endpoint_url=https://…&region_name=… puts the files in
+    S3-compatible object storage (django-storages; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    as boto3 reads them); unset: the folder MEDIA_ROOT."""
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    if not url:
+        return {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": static}
+    from urllib.parse import parse_qsl
+
+    u = urlparse(url)
+    if u.scheme != "s3" or not u.hostname:
+        raise ImproperlyConfigured(f"MINQING_STORAGE_URL must be s3://bucket[/prefix]?endpoint_url=…, not {url!r}")
+    options = {"bucket_name": u.hostname, "location": u.path.strip("/"), "file_overwrite": False,
+               "default_acl": None, "querystring_auth": True, **dict(parse_qsl(u.query))}
+    return {"default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, "staticfiles": static}
+
+
+STORAGES = _storages(os.environ.get("MINQING_STORAGE_URL"))
 
 # Limits at the edge (bad input gets a clear error, never a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -176,6 +206,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The SMS gateway adapter (workflow/notify.py): a class with send(number, text[, key]); the default keeps
 # the message in the outbox table for a provincial gateway to pick up.
 MINQING_SMS_BACKEND = os.environ.get("MINQING_SMS_BACKEND", "minqing.workflow.notify.OutboxSms")
+# Reply quality (docs/replies.md): a reply (答复) scoring below this (0..1) is sent only with a stated reason,
+# and counts as not passing in the reply-quality figures; 0 turns the check off.
+MINQING_REPLY_MIN_SCORE = float(os.environ.get("MINQING_REPLY_MIN_SCORE", "0.3"))
 
 LOGGING = {
     "version": 1,
@@ -220,6 +253,9 @@ RATE_LIMITS = {door: os.environ.get(f"MINQING_RATE_{door.upper()}", rate) for do
     "login": "100/h",     # POST /login/ and POST /api/token together (wrong passwords also lock: axes)
     "public": "600/h",    # public board and feed, public notices, consultation results and groups
     "export": "30/h",     # a consultation's results as PDF or Excel (anonymous)
+    "open311": "600/h",      # Open311 GeoReport v2 reads (/open311/v2/…: services, requests, tokens), per client
+    "open311_post": "600/h",  # Open311 POST requests.json|xml, per client (with or without a valid api_key)
+    "open311_key": "1000/h",  # Open311 POST requests per API key (a key may carry its own rate: open311 admin)
 }.items()}
 if _bad := [f"MINQING_RATE_{d.upper()}={r}" for d, r in RATE_LIMITS.items() if not re.fullmatch(r"0|\d+/\d*[smhd]", r)]:
     raise ImproperlyConfigured(f"{', '.join(_bad)}: a limit is count/period (20/h, 5/m, 100/d) or 0")
@@ -263,6 +299,28 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "form-action": [SELF],
     "frame-ancestors": [NONE],
 }}
+
+# The map's tiles (docs/map.md): MINQING_MAP_TILES holds one or more URL templates, space-separated, drawn
+# in order ({z}/{x}/{y}, {s} for a subdomain from MINQING_MAP_SUBDOMAINS) — 天地图 (its vec_w layer, then
+# its cva_w labels, each with the county's key tk=…) or an intranet tile server; unset: no tiles, a plain
+# background with the units' names. The tile servers' origins are added to the CSP's img-src.
+MAP_TILES = os.environ.get("MINQING_MAP_TILES", "").split()
+MAP_SUBDOMAINS = os.environ.get("MINQING_MAP_SUBDOMAINS", "01234567")
+MAP_ATTRIBUTION = os.environ.get("MINQING_MAP_ATTRIBUTION", "")
+
+
+def _tile_origins(templates: list[str]) -> list[str]:
+    origins = []
+    for template in templates:
+        parts = urlparse(template)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ImproperlyConfigured(f"MINQING_MAP_TILES: {template!r} is not an http(s) URL template")
+        host = re.sub(r"^[^.]*\{s\}[^.]*\.", "*.", parts.netloc)  # t{s}.tianditu.gov.cn → *.tianditu.gov.cn
+        origins.append(f"{parts.scheme}://{host}")
+    return list(dict.fromkeys(origins))
+
+
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _tile_origins(MAP_TILES)
 
 # Production mode: HTTPS only, and no start with a weak secret key, open host names or DEBUG.
 PRODUCTION = os.environ.get("MINQING_PRODUCTION") == "1"

@@ -6,6 +6,7 @@ from .api.main import api
 urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("open311/v2/", include("minqing.open311.urls")),  # Open311 GeoReport v2 (docs/open311.md)
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("minqing.web.urls")),
 ]

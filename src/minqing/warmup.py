@@ -20,8 +20,14 @@ def warm_up(freeze: bool = True) -> None:
 
         lexicon.ensure_loaded()
         words("预热分词器")
+        from .ledger.model_sync import sync
+
+        sync(every=0)  # the cluster's published model, if this node has not got it yet
         default_model(build=False)  # a missing model is built by `minqing demo` / `minqing text train`
         term_stats()
+        from .ledger.reply_quality import ledger_corpus
+
+        ledger_corpus()  # the reply assessment's word and reply statistics (docs/replies.md)
         clean("\u200b")  # builds the character class of `clean` (~0.5 s) before a request needs it
     except Exception:  # never a reason not to serve: the first requests load what they need
         log.exception("warm-up failed")

@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from ninja import File, Schema, Status
+from ninja import File, Header, Schema
 from ninja.files import UploadedFile
 
 from ..errors import NotFound
+from ..intake.once import run_once
 from ..intake.services import submit_voice
 from ..ledger import actions
 from ..ledger.attachments import add_attachment, open_attachment
@@ -17,7 +18,7 @@ from ..ledger.present import case_detail, case_summary, tracking_view
 from ..ledger.queries import apply_filters
 from ..ledger.similar import similar_for
 from ..limits import hit
-from .main import OptionalBearer, api
+from .main import STAFF_OR_TOKEN, Anyone, api
 from .openapi import answers, one_of
 
 
@@ -75,6 +76,7 @@ class ActionIn(Schema):
     due: str | None = None
     state: str | None = None
     agree: bool | None = None
+    override_reason: str | None = None  # reply: why a reply below the county's quality threshold goes out
 
 
 class RatingIn(Schema):
@@ -83,21 +85,44 @@ class RatingIn(Schema):
     resolved: bool | None = None
 
 
-@api.post("/voices", auth=OptionalBearer(), response={201: VoiceOut}, tags=["cases"], openapi_extra=answers(429),
-          summary="登记一条诉求（任一渠道），立即生成工单编号和查询码")
-def post_voice(request, payload: VoiceIn):
+KEY_DOC = ("可选。客户端为每条记录生成的唯一键（建议 UUID）：同一键重发只受理一次，返回第一次的结果"
+           "（答复头 Idempotent-Replayed: true），不会重复立案；同一键配不同内容为 409")
+
+
+def idempotency_key(description: str = KEY_DOC):
+    return Header(None, alias="Idempotency-Key", description=description)
+
+
+def replied(request, status: int, body: dict, replayed: bool):
+    """The answer, first time or again: a resend gets the kept body and says so in a header."""
+    response = api.create_response(request, body, status=status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@api.post("/voices", auth=[*STAFF_OR_TOKEN, Anyone()], response={201: VoiceOut}, tags=["cases"],
+          openapi_extra=answers(409, 429),
+          summary="登记一条诉求（任一渠道），立即生成工单编号和查询码；可带 Idempotency-Key 安全重发")
+def post_voice(request, payload: VoiceIn, key: str | None = idempotency_key()):
     user = request.auth if request.auth is not True else None
     if user is None:
         hit(request, "submit")
-    voice = submit_voice(payload.dict(), user)
-    return Status(201, {"number": voice.case.number, "tracking_code": voice.tracking_code})
+    data = payload.dict()
+
+    def submit():
+        voice = submit_voice(data, user)
+        return 201, {"number": voice.case.number, "tracking_code": voice.tracking_code}
+
+    return replied(request, *run_once(key, user, "voices", data, submit))
 
 
 @api.get("/cases", response=CaseList, tags=["cases"], summary="工单列表（按权限范围，支持筛选和分页）")
 def list_cases(request, status: str = "", unit: str = "", category: str = "", channel: str = "",
-               overdue: str = "", q: str = "", since: str = "", until: str = "", page: int = 1):
+               overdue: str = "", q: str = "", since: str = "", until: str = "", page: int = 1,
+               reply_quality: str = ""):
     params = {"status": status, "unit": unit, "category": category, "channel": channel, "overdue": overdue,
-              "q": q, "since": since, "until": until}
+              "q": q, "since": since, "until": until, "reply_quality": reply_quality}
     qs = apply_filters(cases_visible_to(request.auth), params)
     items, count, page, pages, exact = page_of(qs, page)
     return {"items": [case_summary(c) for c in items], "count": count, "count_exact": exact, "page": page,
@@ -113,10 +138,15 @@ def get_case(request, number: str):
     return {**case_detail(case, request.auth), "history": history_out(history(request.auth, case))}
 
 
-@api.post("/cases/{number}/attachments", response={201: dict[str, Any]}, tags=["cases"], summary="上传附件")
-def post_attachment(request, number: str, file: UploadedFile = File(...)):
-    att = add_attachment(request.auth, number, file)
-    return Status(201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type})
+@api.post("/cases/{number}/attachments", auth=STAFF_OR_TOKEN, response={201: dict[str, Any]}, tags=["cases"],
+          openapi_extra=answers(409), summary="上传附件；可带 Idempotency-Key 安全重发（不会重复上传）")
+def post_attachment(request, number: str, file: UploadedFile = File(...), key: str | None = idempotency_key()):
+    def attach():
+        att = add_attachment(request.auth, number, file)
+        return 201, {"id": att.id, "name": att.name, "size": att.size, "content_type": att.content_type}
+
+    what = {"case": number, "name": file.name, "size": file.size}
+    return replied(request, *run_once(key, request.auth, "attachments", what, attach))
 
 
 @api.get("/cases/{number}/attachments/{attachment_id}", tags=["cases"], summary="下载附件",
@@ -162,7 +192,10 @@ def post_reveal(request, number: str):
 def post_action(request, number: str, action: str, payload: ActionIn | None = None):
     fields = payload.dict(exclude_none=True) if payload else {}
     case = actions.perform(request.auth, number, action, fields)
-    return case_detail(access_case(request.auth, case.number), request.auth)
+    out = case_detail(access_case(request.auth, case.number), request.auth)
+    if getattr(case, "_reply_assessment", None):  # reply: the assessment of what was sent (docs/replies.md)
+        out["reply_assessment"] = case._reply_assessment
+    return out
 
 
 def _voice(code: str) -> Voice:

@@ -11,9 +11,10 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden
 from ..limits import RateLimited
 from ..org.models import ApiToken
 from ..sanitize import clean, clean_tree, is_secret
@@ -40,6 +41,37 @@ class OptionalBearer(BearerToken):
 
     def __call__(self, request):
         return super().__call__(request) or True
+
+
+class StaffSession(APIKeyCookie):
+    """A staff member logged in to the web pages (the offline queue's service worker and scripts send with
+    the page's own session, issue 20): the session cookie plus Django's CSRF check (X-CSRFToken header).
+    A request without a staff session passes on to the next scheme, so a token or no login still work."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self):
+        super().__init__(csrf=False)  # checked below, only once a staff session is found
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if not key or user is None or not user.is_authenticated or user.role == "citizen":
+            return None
+        if check_csrf(request):
+            raise Forbidden("CSRF 校验失败：请刷新页面后再发送", code="csrf_failed")
+        return user
+
+
+class Anyone:
+    """Last in a route's auth list: no login is fine (a citizen's own voice)."""
+
+    optional = True  # the OpenAPI document says so (api/openapi.py)
+
+    def __call__(self, request):
+        return True
+
+
+STAFF_OR_TOKEN = [BearerToken(), StaffSession()]
 
 
 class ChineseJSON(JSONRenderer):
@@ -128,4 +160,17 @@ def on_unexpected(request, exc):
     return error(request, 500, "server_error", "服务器内部错误，已记录，请稍后重试")
 
 
-from . import cases, citizens, consultations, imports, notices, org, stats, text, visits, warnings  # noqa: E402,F401  (registers the routes)
+from . import (  # noqa: E402,F401  (registers the routes)
+    cases,
+    citizens,
+    consultations,
+    imports,
+    lexicon,
+    maps,
+    notices,
+    org,
+    stats,
+    text,
+    visits,
+    warnings,
+)

@@ -8,7 +8,7 @@ from ..errors import Invalid
 from ..intake.services import clean_text
 from ..org.models import Unit
 from ..workflow.suggest import public, suggest
-from .main import api
+from .main import STAFF_OR_TOKEN, api
 
 
 class ClassifyIn(Schema):
@@ -30,3 +30,21 @@ def post_classify(request, payload: ClassifyIn):
     if result["category"] is None:
         result["note"] = "分类模型尚未就绪（首次启动时由 minqing up 训练），暂只给出按地点的承办单位"
     return result
+
+
+class AssessReplyIn(Schema):
+    text: str
+    reply: str
+    title: str | None = None
+
+
+@api.post("/text/assess_reply", auth=STAFF_OR_TOKEN, response=dict[str, Any], tags=["text"],
+          summary="答复质量检查：相关度、完整性（未答复的诉求逐条列出）、依据（文件、事实、时限、措施）、"
+                  "套话比例和总评分（均为 0..1），附理由；见 docs/replies.md")
+def post_assess_reply(request, payload: AssessReplyIn):
+    from ..ledger.reply_quality import assess_text, public
+
+    text = clean_text(payload.text, "留言内容", "text", required=True)
+    reply = clean_text(payload.reply, "答复内容", "reply", required=True)
+    title = clean_text(payload.title, "标题", "title", required=False, limit=200, multiline=False) or None
+    return public(assess_text(text, reply, title))

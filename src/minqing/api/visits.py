@@ -6,8 +6,10 @@ from ninja import Schema, Status
 
 from ..field import plans
 from ..field.services import coverage, record_visit
-from .cases import SubmitterIn
-from .main import api
+from ..intake.once import run_once
+from .cases import SubmitterIn, idempotency_key, replied
+from .main import STAFF_OR_TOKEN, api
+from .openapi import answers
 
 
 class VisitVoiceIn(Schema):
@@ -15,6 +17,8 @@ class VisitVoiceIn(Schema):
     title: str | None = None
     address: str | None = None
     unit: str | None = None
+    lat: float | None = None
+    lng: float | None = None
     submitter: SubmitterIn | None = None
 
 
@@ -26,13 +30,17 @@ class VisitIn(Schema):
     voices: list[VisitVoiceIn] = []
 
 
-@api.post("/visits", response={201: dict[str, Any]}, tags=["field"],
-          summary="登记一次走访；听到的每条诉求立即成为工单（渠道：走访）")
-def post_visit(request, payload: VisitIn):
+@api.post("/visits", auth=STAFF_OR_TOKEN, response={201: dict[str, Any]}, tags=["field"], openapi_extra=answers(409),
+          summary="登记一次走访；听到的每条诉求立即成为工单（渠道：走访）；可带 Idempotency-Key 安全重发")
+def post_visit(request, payload: VisitIn, key: str | None = idempotency_key()):
     data = payload.dict()
     data["voices"] = [{k: v for k, v in voice.items() if v is not None} for voice in data["voices"]]
-    visit = record_visit(request.auth, data)
-    return Status(201, {"id": visit.id, "cases": list(visit.cases.order_by("id").values_list("number", flat=True))})
+
+    def record():
+        visit = record_visit(request.auth, data)
+        return 201, {"id": visit.id, "cases": list(visit.cases.order_by("id").values_list("number", flat=True))}
+
+    return replied(request, *run_once(key, request.auth, "visits", data, record))
 
 
 @api.get("/visits/coverage", response=dict[str, Any], tags=["field"],

@@ -1,6 +1,8 @@
 """The demo county 青山县: four levels (county → township → village → grid), county and township
 departments, routing of some categories to their county department, and a user for every role."""
 
+import math
+
 from ..ledger.models import Category
 from ..org.models import Level, Role, Unit, User
 from ..org.services import add_unit, create_user
@@ -19,6 +21,11 @@ DEPARTMENTS = {  # first-level category → the county department that usually h
     "HB": ("生态环境局", "环境保护"), "SJ": ("市场监管局", "商贸旅游"), "GA": ("公安局", "政法"),
     "NY": ("农业农村局", "农村农业"),
 }
+# Centres (WGS-84) for the map: the county seat, each township's, and its villages and grids spread around
+# it (a village ~1.8 km from its township's centre, a grid ~300 m from its village's). A made-up county
+# placed where the names would be, east of the Xiang river.
+COUNTY_CENTRE = (28.196, 112.972)
+TOWNSHIP_CENTRES = {"CG": (28.196, 112.972), "GH": (28.232, 113.021), "YH": (28.139, 112.921), "SM": (28.268, 112.893)}
 DEMO_USERS = [  # username, role, unit, password, what they are
     ("admin", Role.ADMIN, "QS", PASSWORD, "系统管理员"),
     ("dispatcher", Role.DISPATCHER, "QS", PASSWORD, "县群众诉求受理中心 派单员"),
@@ -57,6 +64,22 @@ def build_units() -> None:
             add_unit(village, v_name, Level.VILLAGE, township)
             for g in (1, 2):
                 add_unit(f"{village}-G{g}", f"{v_name}第{'一二'[g - 1]}网格", Level.GRID, village)
+    place_units()
+
+
+def place_units() -> None:
+    """Give the county, its townships, villages and grids their centres (departments have no place)."""
+    Unit.objects.filter(code="QS").update(lat=COUNTY_CENTRE[0], lng=COUNTY_CENTRE[1])
+    for t_code, (_name, villages) in TOWNSHIPS.items():
+        t_lat, t_lng = TOWNSHIP_CENTRES[t_code]
+        Unit.objects.filter(code=f"QS-{t_code}").update(lat=t_lat, lng=t_lng)
+        for k, v_code in enumerate(villages):
+            turn = 2 * math.pi * k / len(villages) + 0.5
+            v_lat, v_lng = round(t_lat + 0.016 * math.sin(turn), 5), round(t_lng + 0.018 * math.cos(turn), 5)
+            Unit.objects.filter(code=f"QS-{t_code}-{v_code}").update(lat=v_lat, lng=v_lng)
+            for g, (d_lat, d_lng) in enumerate(((0.0025, -0.002), (-0.002, 0.003)), start=1):
+                Unit.objects.filter(code=f"QS-{t_code}-{v_code}-G{g}").update(lat=round(v_lat + d_lat, 5),
+                                                                           lng=round(v_lng + d_lng, 5))
 
 
 def build_handlers() -> None:

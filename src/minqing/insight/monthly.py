@@ -12,15 +12,14 @@ adopt one as a rectification item (整改项) with a responsible leader and a de
 
 The report (page, PDF, Excel) holds the month's figures (the same as the dashboard's, insight/dashboard.py),
 the warnings raised in the month, and the 每月一题. The worker writes last month's report for the county
-and each township on the first day of a month (files under MINQING_HOME/reports/) and tells the leaders."""
+and each township on the first day of a month (`reports/<unit>-<month>.xlsx|pdf` in the storage every node
+shares: ledger/files.py) and tells the leaders."""
 
 import datetime as dt
 import io
 import math
-import os
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils import timezone
 from .. import clock
 from ..errors import Forbidden, Invalid, NotFound
 from ..intake.services import clean_text
+from ..ledger import files
 from ..ledger.models import Case, Rectification
 from ..ledger.search import matching
 from ..org.models import Level, Role, Unit, User
@@ -35,6 +35,8 @@ from ..org.scope import in_subtree
 from .dashboard import figures
 from .models import MonthlyProblem, Warning
 from .service import hotspots_of, in_area
+
+REPORTS = "reports"  # the monthly files' folder in the shared storage
 
 TOP = 5
 LOOKBACK_MONTHS = 6
@@ -175,7 +177,9 @@ def excel(data: dict) -> bytes:
                 ("在办", f["totals"]["open"]["value"]), ("超期", f["totals"]["overdue"]["value"]),
                 ("办结", f["totals"]["closed"]["value"]), ("响应率", rates.get("response_rate")),
                 ("解决率", rates.get("resolution_rate")), ("满意率", rates.get("satisfaction_rate")),
-                ("按时办结率", rates.get("on_time_rate"))]:
+                ("按时办结率", rates.get("on_time_rate")), ("答复合格率", rates.get("reply_pass_rate")),
+                ("答复质量中位分", rates.get("reply_median_score")), ("已评分答复", rates.get("replies_scored")),
+                ("评分预测不满意 AUC", rates.get("reply_unsatisfied_auc"))]:
         ws.append(sheet_row(ws, row))
     sheets = [("下级单位", ["单位", "件数", "在办", "超期"], [(r["name"], r["value"], r["open"], r["overdue"]) for r in f["by_place"]]),
               ("类别", ["类别", "件数"], [(r["name"], r["value"]) for r in f["by_category"]]),
@@ -203,35 +207,27 @@ def excel(data: dict) -> bytes:
 def write_last_month(now: dt.datetime | None = None) -> list[str]:
     """The worker's monthly job: last month's report for the county and each township, as files, and a
     notice to their leaders. Idempotent: a report already written is not written again, and a worker killed
-    in the middle leaves no half file behind (each is written beside and renamed; the Excel file, written
-    last, says the report is done) and no leader untold (the notice is keyed, and sent on every run)."""
+    in the middle leaves no half file behind (each appears whole or not at all, ledger/files.py; the
+    Excel file, written last, says the report is done) and no leader untold (the notice is keyed, and sent on every run)."""
     from ..workflow.notify import LEADERS, notify_unit_staff
 
     now = now or clock.now()
     with clock.frozen_at(now):
         start, _ = month_bounds()
-    folder = settings.HOME / "reports"
     written = []
     for unit in Unit.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP], active=True):
-        path = folder / f"{unit.code}-{start:%Y-%m}.xlsx"
-        if not path.exists():
+        name = f"{REPORTS}/{unit.code}-{start:%Y-%m}.xlsx"
+        if not files.exists(name):
             with clock.frozen_at(now):
                 data = report(None, unit, start.strftime("%Y-%m"))
-            folder.mkdir(parents=True, exist_ok=True)
             try:
-                _write_whole(path.with_suffix(".pdf"), pdf(data))
+                files.write_whole(name[:-len(".xlsx")] + ".pdf", pdf(data))
             except Exception:  # no Pango here: the Excel file is the report
                 pass
-            _write_whole(path, excel(data))
-            written.append(str(path))
+            written.append(files.write_whole(name, excel(data)))
         notify_unit_staff(unit, LEADERS, "report", f"【月报】{unit.name}{start:%Y年%m月}民情分析报告已生成，"
                           f"请在“月报”页查看（/reports/monthly/?unit={unit.code}&month={start:%Y-%m}）。",
                           f"report:{unit.id}:{start:%Y-%m}")
     return written
 
 
-def _write_whole(path, data: bytes) -> None:
-    """The file appears whole or not at all (written beside, then renamed over)."""
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)

@@ -16,7 +16,7 @@ def case_rows(qs):
     qs = qs.annotate(person=Subquery(first_ref))
     rows = []
     fields = ("number", "title", "search_text", "received_at", "voices_count", "endorsements", "objections", "urgency",
-              "places", "unit__level", "unit__name", "unit__path", "unit__parent__name", "unit__parent__path", "id", "person")
+              "places", "unit__level", "unit__name", "unit__path", "unit__parent__name", "unit__parent__path", "id", "person", "lat", "lng")
     for r in qs.order_by("-received_at").values(*fields)[:MAX_CASES]:
         grid = r["unit__level"] == Level.GRID
         village = r["unit__parent__path"] if grid else (r["unit__path"] if r["unit__level"] == Level.VILLAGE else "")
@@ -25,6 +25,7 @@ def case_rows(qs):
             "voices": r["voices_count"], "likes": r["endorsements"] - r["objections"], "urgency": r["urgency"],
             "village": village, "village_name": r["unit__parent__name"] if grid else r["unit__name"],
             "place_words": [p for p in r["places"].split() if len(p) >= 2][:3], "people_key": r["person"] or r["id"],
+            "lat": r["lat"], "lng": r["lng"],
         })
     return rows
 
@@ -41,7 +42,16 @@ def hotspots_of(qs, end, limit: int = 20) -> list[dict]:
     return [{"title": h.title, "heat": h.heat, "voices": h.voices, "people": h.people, "likes": h.likes,
              "keywords": h.keywords, "place": h.place, "cases": h.cases[:200],
              "first": h.first.isoformat(), "last": h.last.isoformat(), "trend": h.trend}
-            for h in cluster(case_rows(qs), end=end)[:limit]]
+            for h in cluster(case_rows(qs), end=end, lexicon=_lexicon())[:limit]]
+
+
+def _lexicon() -> frozenset[str]:
+    """The county lexicon's words, so that no title names a part of one (insight/titles.py)."""
+    from ..org import lexicon
+    from ..text.segment import lexicon as taught
+
+    lexicon.ensure_loaded()
+    return taught() | frozenset(lexicon.known_names())
 
 
 def _window_end(until: str):

@@ -1,5 +1,7 @@
 """Attachments on a case: size and type limits checked on the bytes, not only on the name."""
 
+import logging
+
 from django.db import transaction
 
 from ..errors import Invalid, TooLarge
@@ -8,6 +10,7 @@ from .actions import record
 from .models import Attachment
 from .permissions import access_case
 
+log = logging.getLogger(__name__)
 MAX_BYTES = 10 * 1024 * 1024
 # extension -> (content type, leading bytes that a real file of that type starts with)
 ALLOWED = {
@@ -58,4 +61,9 @@ def open_attachment(user, number: str, attachment_id: int) -> Attachment:
     att = case.attachments.filter(pk=attachment_id).first()
     if att is None:
         raise NotFound("附件不存在")
+    if not att.file.storage.exists(att.file.name):
+        # the row is shared, the file must be too (MINQING_MEDIA_ROOT / MINQING_STORAGE_URL on every node):
+        # a clear 404 and a log line for the operator, never a 500
+        log.error("attachment %s of %s: file %s missing from the storage", att.id, number, att.file.name)
+        raise NotFound("附件文件不在文件存储中：请联系管理员检查各节点的共享存储设置（MINQING_MEDIA_ROOT）")
     return att

@@ -27,6 +27,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("网上/手机")
     LETTER = "letter", _("来信")
     IMPORT = "import", _("台账导入")
+    OPEN311 = "open311", _("Open311 接口")  # another system's client, by API key (minqing/open311/)
 
 
 class Urgency(models.TextChoices):
@@ -164,6 +165,8 @@ class Case(NoDelete):
 
     rating = models.CharField("满意度", max_length=20, choices=Rating.choices, blank=True)
     resolved = models.BooleanField("群众认为已解决", null=True, blank=True)
+    # the latest reply's assessment (text/replies.py): kept beside the citizen's rating (docs/replies.md)
+    reply_score = models.FloatField("答复质量评分", null=True, blank=True)
     suggested_category = models.CharField("系统建议分类", max_length=60, blank=True)
     suggestion_confidence = models.FloatField(null=True, blank=True)
     suggested_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -294,6 +297,8 @@ class Reply(NoDelete):
     at = models.DateTimeField(default=timezone.now)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     author_label = models.CharField(max_length=80, blank=True)
+    score = models.FloatField("答复质量评分", null=True, blank=True)  # a reply (答复) only; docs/replies.md
+    override_reason = models.TextField("低于答复质量标准仍发送的理由", blank=True)
 
     class Meta:
         ordering = ["at", "id"]

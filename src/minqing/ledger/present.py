@@ -82,6 +82,9 @@ def case_detail(case: Case, user) -> dict:
         "address": case.address,  # the problem's place: the handler needs it; public pages never show it
         "lat": case.lat,
         "lng": case.lng,
+        # the words the text is about and the place names found in it, whole (text/keywords.py, the lexicon)
+        "keywords": case.keywords.split(),
+        "places": case.places.split(),
         "handler": case.handler.username if case.handler_id else None,
         "first_contact_at": _iso(case.first_contact_at),
         "replied_at": _iso(case.replied_at),

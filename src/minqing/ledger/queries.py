@@ -15,7 +15,7 @@ from .deadlines import calendar_from_db
 from .models import Channel, Status
 from .search import matching
 
-FILTERS = ("status", "unit", "category", "channel", "overdue", "q", "since", "until")
+FILTERS = ("status", "unit", "category", "channel", "overdue", "q", "since", "until", "reply_quality")
 
 
 # Once replied, a case has met its resolution deadline or not; it is no longer running late.
@@ -93,6 +93,12 @@ def apply_filters(qs, params):
         qs = qs.filter(received_at__gte=lo)
     if hi:
         qs = qs.filter(received_at__lt=hi)
+    if quality := get("reply_quality"):  # the replies below the county's threshold, or those that pass
+        from .reply_quality import min_score
+
+        if quality not in ("low", "pass"):
+            raise Invalid("答复质量筛选应为 low（不合格）或 pass（合格）", field="reply_quality")
+        qs = qs.filter(reply_score__lt=min_score()) if quality == "low" else qs.filter(reply_score__gte=min_score())
     if text := get("q"):
         if len(text) > 100:
             raise Invalid("搜索词过长（最多100字）", field="q")
@@ -112,3 +118,11 @@ def inbox(qs, user):
         return qs.filter(overdue_q() | Q(id__in=pending))
     mine = in_subtree("assigned_path", user.unit.path)
     return qs.filter(mine, status__in=[Status.DISPATCHED, Status.HANDLING, Status.WAITING, Status.REOPENED])
+
+
+def recorded_open(qs, user):
+    """A grid cadre's "my open cases" (我的工单): the voices they recorded, on visits or at the desk, not yet
+    closed: the cases they will be asked about on the next visit."""
+    from .models import OPEN_STATUSES
+
+    return qs.filter(created_by=user, status__in=OPEN_STATUSES)

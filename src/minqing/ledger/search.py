@@ -14,6 +14,11 @@ from ..text.segment import words
 
 
 def query_words(text: str) -> list[str]:
+    """The query cut as the cases were: the county's lexicon keeps a discovered name (五矿万境) one word,
+    which the cases holding it were indexed with (insight/vocabulary.reindex_pending)."""
+    from ..org import lexicon
+
+    lexicon.ensure_loaded()
     return words(normalise(text))[:12]
 
 

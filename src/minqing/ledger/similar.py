@@ -6,7 +6,8 @@ of document frequency) with the columns scoring needs, in one query per case for
 place and status rules are applied to those rows, the rest are scored by character-bigram similarity
 (text/similar.py), and only the matches are loaded whole, through the viewer's scope. Duplicates
 must share the place: the same village (a grid's village) — a look-alike from another place is a
-different problem. Figures: docs/duplicates.md."""
+different problem; where both cases carry a point, their distance adds a little to the score or takes a
+little away (+0.10 within 300 m, −0.15 beyond 3 km: ledger/geo.py). Figures: docs/duplicates.md."""
 
 import functools
 import random
@@ -22,6 +23,7 @@ from ..org.scope import in_subtree
 from ..text.normalise import normalise
 from ..text.segment import words
 from ..text.similar import TermStats, bigrams, similarity
+from .geo import distance_term
 from .models import Case, Reply, Status
 
 DUPLICATE_AT = 0.35
@@ -86,9 +88,12 @@ class Candidate:
     place_path: str
     status: str
     close_reason: str
+    lat: float | None
+    lng: float | None
 
 
-_COLUMNS = f"c.id, c.title, substr(c.text_norm, 1, {SCORE_CHARS}), length(c.text_norm), c.place_path, c.status, c.close_reason"
+_COLUMNS = (f"c.id, c.title, substr(c.text_norm, 1, {SCORE_CHARS}), length(c.text_norm), c.place_path, c.status, "
+            "c.close_reason, c.lat, c.lng")
 
 
 def _candidate_rows(terms: list[str], limit: int) -> list[Candidate]:
@@ -137,18 +142,21 @@ def _candidates(case: Case) -> list[Candidate]:
     return rows
 
 
-def _scored(case: Case, rows, qs, threshold: float, limit: int) -> list[Match]:
-    """`rows` ((id, title, head of text_norm, its length) each) scored against the case; those at
+def _scored(case: Case, rows, qs, threshold: float, limit: int, by_distance: bool = False) -> list[Match]:
+    """`rows` ((id, title, head of text_norm, its length, lat, lng) each) scored against the case; those at
     `threshold` or above, best first, loaded from `qs` (which has the final word on which may be
-    shown) up to `limit`."""
+    shown) up to `limit`. `by_distance`: the text's score gains or loses a little with the distance
+    between the two points, where both have one (ledger/geo.py)."""
     text = case.text_norm or ""
     mine = bigrams(f"{normalise(case.title)} {text[:SCORE_CHARS]}")
     found = []
-    for pk, title, head, length in rows:
+    for pk, title, head, length, lat, lng in rows:
         if length == len(text) and head == text[:SCORE_CHARS]:
             found.append((1.0, pk, "exact"))
             continue
         score = similarity(mine, bigrams(f"{title} {head}"))
+        if by_distance and lat is not None and case.lat is not None:
+            score = min(1.0, max(0.0, score + distance_term(case.lat, case.lng, lat, lng)))
         if score >= threshold:
             found.append((score, pk, "near" if score >= 0.6 else "similar"))
     found.sort(key=lambda f: (-f[0], -f[1]))
@@ -159,8 +167,9 @@ def _scored(case: Case, rows, qs, threshold: float, limit: int) -> list[Match]:
 def similar_in(case: Case, qs, threshold: float, limit: int = 5) -> list[Match]:
     """Cases of `qs` saying what `case` says (the same retrieval and score as duplicates), best first."""
     ids = [c.id for c in _candidates(case)]
-    rows = qs.filter(id__in=ids).values_list("id", "title", Substr("text_norm", 1, SCORE_CHARS), Length("text_norm"))
-    return _scored(case, rows, qs, threshold, limit)
+    rows = qs.filter(id__in=ids).values_list("id", "title", Substr("text_norm", 1, SCORE_CHARS), Length("text_norm"),
+                                             "lat", "lng")
+    return _scored(case, rows, qs, threshold, limit, by_distance=True)
 
 
 def place_of(case: Case):
@@ -171,14 +180,14 @@ def place_of(case: Case):
 def duplicates_of(case: Case, base=None, limit: int = 5) -> list[Match]:
     """Open cases at the same place saying the same thing; `base` is the viewer's scope."""
     place = place_of(case).path
-    rows = [(c.id, c.title, c.head, c.length) for c in _candidates(case)
+    rows = [(c.id, c.title, c.head, c.length, c.lat, c.lng) for c in _candidates(case)
             if c.place_path.startswith(place) and c.status != Status.CLOSED]
     qs = (base if base is not None else Case.objects.all()).filter(in_subtree("place_path", place))
-    return _scored(case, rows, qs.exclude(status=Status.CLOSED), DUPLICATE_AT, limit)
+    return _scored(case, rows, qs.exclude(status=Status.CLOSED), DUPLICATE_AT, limit, by_distance=True)
 
 
 def precedents_of(case: Case, limit: int = 5) -> list[Match]:
-    rows = [(c.id, c.title, c.head, c.length) for c in _candidates(case)[:PRECEDENT_POOL]
+    rows = [(c.id, c.title, c.head, c.length, None, None) for c in _candidates(case)[:PRECEDENT_POOL]
             if c.status == Status.CLOSED and c.close_reason == "resolved"]
     qs = Case.objects.filter(status=Status.CLOSED, close_reason="resolved").filter(~Q(pk=case.pk))
     return _scored(case, rows, qs, PRECEDENT_AT, limit)

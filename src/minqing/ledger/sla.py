@@ -15,6 +15,7 @@ def _all_rules() -> dict:
     import time
 
     if _rules is None or time.monotonic() - _rules[0] > 60:
+        _tops.clear()
         _rules = (time.monotonic(), {(r.category_id, r.urgency): (r.contact_days, r.resolve_days)
                                      for r in SlaRule.objects.all()})
     return _rules[1]
@@ -23,6 +24,7 @@ def _all_rules() -> dict:
 def forget_cached_rules(**_kwargs) -> None:
     global _rules
     _rules = None
+    _tops.clear()
 
 
 def limits(category, urgency: str) -> tuple[int, int]:
@@ -34,11 +36,18 @@ def limits(category, urgency: str) -> tuple[int, int]:
     return rules.get((top_id, urgency)) or rules.get((None, urgency)) or DEFAULTS.get(urgency, DEFAULTS[Urgency.NORMAL])
 
 
+_tops: dict[str, int | None] = {}
+
+
 def _top_id(category) -> int:
+    """The first-level category's id, looked up once per path while the rules are cached (an import asks
+    for it on every row)."""
     from .models import Category
 
     first = category.path.split("/")[0]
-    return Category.objects.filter(level=1, path=first).values_list("id", flat=True).first()
+    if first not in _tops:
+        _tops[first] = Category.objects.filter(level=1, path=first).values_list("id", flat=True).first()
+    return _tops[first]
 
 
 def due_dates(category, urgency: str, start, calendar=None):

@@ -48,6 +48,10 @@ def train_from_ledger(out: Out = print, limit: int = RETRAIN_LIMIT, text_chars: 
     path = model.save(classify.models_dir() / f"category-{classify.VERSION}-{stamp}.joblib")
     current = model.save(classify.default_path())
     classify.reset_default_model()
+    from .model_sync import SYNC_SECONDS, publish
+
+    name = publish(path)  # every node's processes fetch it from the shared storage (ledger/model_sync.py)
     out(f"saved {path}")
-    out(f"installed as {current} (running processes pick it up within {classify.RECHECK_SECONDS:.0f}s)")
+    out(f"installed as {current} and published as {name} (every process of every node picks it up within "
+        f"{SYNC_SECONDS + classify.RECHECK_SECONDS:.0f}s)")
     return path

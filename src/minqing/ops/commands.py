@@ -1,5 +1,6 @@
 """The operator's subcommands of `minqing` (cli.py adds them with `add_commands`):
 
+    minqing migrate                      prepare the database, once for a cluster of nodes (docs/deploy.md)
     minqing audit verify                 recompute every case's sealed history; exit 0 and last line
                                          `ok: N events`, else exit 1 and a last line naming the first
                                          broken event (case number, position in its history)
@@ -14,6 +15,8 @@ import sys
 
 def add_commands(sub, setup, migrate) -> None:
     """`setup` and `migrate` are the CLI's (cli.py): Django set up, the database migrated."""
+    sub.add_parser("migrate", help="prepare the database (once for a cluster of nodes: docs/deploy.md)") \
+        .set_defaults(fn=lambda args: cmd_migrate(args, setup, migrate))
     audit = sub.add_parser("audit", help="the tamper-evident history").add_subparsers(dest="audit_cmd", required=True)
     verify = audit.add_parser("verify", help="recompute every case's chain of seals; name the first broken event")
     verify.add_argument("--show", type=int, default=20, help="broken cases listed (default 20)")
@@ -30,6 +33,20 @@ def add_commands(sub, setup, migrate) -> None:
     r.add_argument("file")
     r.add_argument("--force", action="store_true", help="overwrite a database / media folder that is not empty")
     r.set_defaults(fn=lambda args: cmd_restore(args, setup, migrate))
+
+
+def cmd_migrate(args, setup, migrate) -> None:
+    """Prepare a (shared) database once (cli.migrate holds a cluster-wide lock: ops/cluster.py), publish the
+    cluster's category model (ledger/model_sync.py), and check this node's audit key against the ledger."""
+    setup()
+    migrate(quiet=False)
+    from ..ledger.model_sync import ensure_published
+    from .cluster import check_node, exclusive
+
+    with exclusive("model"):
+        print(f"category model: {ensure_published()}")
+    check_node()
+    print("database ready")
 
 
 def cmd_verify(args, setup) -> None:

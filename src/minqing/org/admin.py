@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Unit, User
+from .models import LexiconWord, Unit, User
 
 
 @admin.register(Unit)
@@ -29,3 +29,27 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # an account is deactivated (is_active), never deleted: the history names who acted
+
+
+@admin.register(LexiconWord)
+class LexiconWordAdmin(admin.ModelAdmin):
+    """The county's lexicon (org/lexicon.py): review discovered words, reject a wrong one, add a missing one.
+    The worker's next lexicon job re-segments the cases that hold a changed word."""
+
+    list_display = ("word", "source", "status", "place", "count", "score", "reviewed", "indexed", "updated_at")
+    list_filter = ("status", "source", "place", "reviewed")
+    list_editable = ("status", "place")
+    search_fields = ("word",)
+    readonly_fields = ("count", "score", "indexed", "created_at", "updated_at")
+    fields = ("word", "source", "status", "place", "count", "score", "reviewed", "indexed", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        from .lexicon import changed
+
+        if not change:
+            obj.source = LexiconWord.Source.ADMIN
+        obj.reviewed, obj.indexed, obj.updated_at = True, False, timezone.now()
+        super().save_model(request, obj, form, change)
+        changed()

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,10 @@ class Unit(models.Model):
     path = models.CharField(max_length=120, db_index=True, editable=False, default="")
     phone = models.CharField("公开联系电话", max_length=40, blank=True)
     active = models.BooleanField(default=True)
+    # The unit's centre (WGS-84), optional: where the map draws the unit and its cases without a point of
+    # their own, and where a plain map without tiles writes the unit's name (docs/map.md).
+    lat = models.FloatField("中心纬度", null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lng = models.FloatField("中心经度", null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
 
     class Meta:
         ordering = ["path"]
@@ -120,3 +125,49 @@ class ApiToken(models.Model):
         raw = secrets.token_urlsafe(32)
         cls.objects.create(user=user, digest=cls.digest_of(raw))
         return raw
+
+
+class SharedVersion(models.Model):
+    """The current version of something each process keeps in memory (the category model, the unit names
+    the segmenter knows): bumped by whoever changes it, read by every process of every node at most every
+    few seconds (org/versions.py), so that a change made through one node reaches all of them."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    number = models.PositiveBigIntegerField(default=0)
+    value = models.CharField(max_length=300, blank=True)  # e.g. the storage name of the current model
+    changed_at = models.DateTimeField(default=timezone.now)
+
+
+class LexiconWord(models.Model):
+    """A word of the county's own lexicon (org/lexicon.py): a unit's name, a word discovered in the ledger's
+    text (text/newwords.py) or one an administrator added. Active words are fed to the segmenter (and so to
+    keywords, search and similarity); a place among them is found whole in a text's places. A rejected word
+    stays rejected: the refresh never brings it back."""
+
+    class Source(models.TextChoices):
+        UNIT = "unit", _("单位名称")
+        DISCOVERED = "discovered", _("自动发现")
+        ADMIN = "admin", _("管理员添加")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("启用")
+        REJECTED = "rejected", _("不用")
+
+    word = models.CharField("词", max_length=40, unique=True)
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.ADMIN)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    place = models.BooleanField("地名", default=False)
+    count = models.PositiveIntegerField("出现次数", default=0)
+    score = models.FloatField("得分", default=0)
+    reviewed = models.BooleanField("已人工审核", default=False)
+    indexed = models.BooleanField("已重建索引", default=False)  # cases holding it re-segmented (ledger/search.py)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score", "word"]
+        verbose_name = verbose_name_plural = "词库"
+        indexes = [models.Index(fields=["status", "indexed"], name="org_lexicon_status_idx")]
+
+    def __str__(self):
+        return self.word

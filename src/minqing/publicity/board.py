@@ -2,7 +2,8 @@
 
 Anonymised always: no submitter's name, phone or address, ever; mobile and ID numbers, the submitter's
 own name, the case's address and house numbers (18号, 3单元) are masked inside titles and replies too.
-Cases of sensitive categories and cases closed as spam or withdrawn are not shown."""
+Cases of sensitive categories and cases closed as spam or withdrawn are not shown. A case's point is
+shown rounded to about 100 m (privacy.public_point), or at its village's centre when it has none."""
 
 from django.db.models import Q
 
@@ -10,7 +11,7 @@ from ..errors import NotFound
 from ..ledger.models import Case, Reply, Status
 from ..org.models import Unit
 from ..org.scope import in_subtree
-from ..privacy import redact_address, redact_text
+from ..privacy import public_point, redact_address, redact_text
 
 PAGE = 30
 
@@ -46,12 +47,17 @@ def _clean(text: str, case) -> str:
 
 def public_view(case) -> dict:
     reply = Reply.objects.filter(case=case, kind__in=[Reply.Kind.REPLY, Reply.Kind.EXPLANATION]).order_by("-at").first()
+    lat, lng = public_point(case.lat, case.lng)  # about 100 m: the neighbourhood, never the home
+    approximate = lat is None
+    if approximate:  # no point of its own: its village's centre, itself public
+        lat, lng = public_point(case.unit.lat, case.unit.lng)
     return {
         "number": case.number, "title": _clean(case.title, case), "status": case.status,
         "status_label": str(Status(case.status).label), "category": case.category_top or "",
         "place": case.unit.name, "handled_by": case.assigned_unit.name if case.assigned_unit_id else "",
         "received_at": case.received_at, "voices": case.voices_count,
         "reply": _clean(reply.text, case) if reply else "", "replied_at": reply.at if reply else None,
+        "lat": lat, "lng": lng, "approximate": approximate if lat is not None else None,
     }
 
 

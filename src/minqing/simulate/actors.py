@@ -280,7 +280,7 @@ class Simulation:
             f"您好！您反映的“{sc.item.get('title') or '问题'}”已收悉，经现场核实，已协调有关单位处理，感谢您的监督。"
         if sc.round:
             text = "您好！针对您的再次反映，我们重新组织了现场核查和整改，问题已处理到位，请您监督。"
-        if not self.act(h, sc, "reply", {"text": text}):
+        if not self.act(h, sc, "reply", {"text": text, "override_reason": "模拟：历史答复原文"}):
             return
         sc.round += 1
         self.plan_rating(at, sc)

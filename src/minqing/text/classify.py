@@ -5,15 +5,18 @@ The method, and why (figures in docs/text.md, measured with `python -m minqing.b
   input is featurised exactly like simplified input.
 - Three sparse views, TF-IDF with sublinear term frequency: jieba words of title + text, single
   characters of title + text (robust to segmentation errors and unknown local names), and character
-  1–2-grams of the title alone, weighted ×1.5 — the title is the citizen's own summary and carries
-  most of the signal in short messages.
+  1–2-grams of the title alone, weighted (×1.5 by default; views and weights are chosen, below) —
+  the title is the citizen's own summary and carries most of the signal in short messages.
 - The IDF and the vocabulary come from the labelled *and* unlabelled messages: with ~400 labels,
   thousands of unlabelled messages give far steadier word statistics (+1.5 points).
 - Every leaf of the taxonomy ("住房保障与房地产 物业服务" → 城乡建设) is added as a short pseudo-message:
   +3 points on the labelled classes, and the 8 classes without any labelled example can be predicted.
 - Two linear models, averaged on standardised scores: a class-balanced linear SVM and complement
-  naive Bayes (+1.5 points over the SVM alone). Confidences are a softmax of the averaged score with a
-  temperature fitted on out-of-fold predictions, so "0.9" means right about nine times in ten.
+  naive Bayes. Confidences are a softmax of the averaged score with a temperature fitted on
+  out-of-fold predictions, so "0.9" means right about nine times in ten.
+- The settings (which views, the title's weight, NB's α and weight) are chosen at every training by
+  cross-validation on the labelled messages given (text/selection.py), so cross-validating `train`
+  is a nested cross-validation and its figure an honest one.
 - Self-training on the unlabelled messages was measured and rejected: they include classes absent
   from the labels, and the pseudo-labels cost 1–8 points.
 
@@ -35,20 +38,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import hstack
 
+from . import selection
 from .normalise import normalise
 from .segment import words
+from .selection import DEFAULT, Settings, nb_scores, stack, svm_scores
 
-VERSION = "1"  # bump when features or models change: older artefacts are then rebuilt, not loaded
-TITLE_WEIGHT = 1.5
+VERSION = "2"  # bump when features or models change: older artefacts are then rebuilt, not loaded
+TITLE_WEIGHT = DEFAULT.title_weight
 TEXT_CHARS = 1000  # of a message's text are read: the gist is at the start (and segmenting 2,000 costs 15 ms)
-NB_WEIGHT = 0.5
 TOP_N = 3
 # A category known only from the taxonomy's names (no labelled message yet) is suggested with at most
 # this confidence: enough to show, never enough to dispatch automatically on names alone.
 UNSUPPORTED_CAP = 0.5
 RECHECK_SECONDS = 30.0
+MIN_SELECT = 30  # labelled messages from which settings are chosen by cross-validation (else DEFAULT)
 log = logging.getLogger(__name__)
 # "尊敬的胡书记:您好!" — after normalisation the punctuation is ASCII.
 _SALUTATION = re.compile(r"^\s*(尊敬的[^,:!。;]{0,15}[,:!;]?\s*)?((您|你)(们)?好[!,。:;]?\s*)?")
@@ -125,8 +129,8 @@ def _space(s: str) -> list[str]:
 class Featuriser:
     """The three TF-IDF views above, stacked. Fitted on every text available (labels unused)."""
 
-    def __init__(self, title_weight: float = TITLE_WEIGHT):
-        self.title_weight = title_weight
+    def __init__(self, weights: tuple[float, float, float] = DEFAULT.view_weights):
+        self.weights = weights  # of the words, chars and title views (0: left out)
 
     def fit(self, prepared: list[tuple[str, str, str]]) -> Featuriser:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -138,15 +142,13 @@ class Featuriser:
         self.title = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), **common).fit([p[0] for p in prepared])
         return self
 
+    def views(self, prepared: list[tuple[str, str, str]]):
+        """(words, chars, title) matrices, the title not yet weighted."""
+        return (self.words.transform([p[2] for p in prepared]), self.chars.transform([p[1] for p in prepared]),
+                self.title.transform([p[0] for p in prepared]))
+
     def transform(self, prepared: list[tuple[str, str, str]]):
-        return hstack([self.words.transform([p[2] for p in prepared]),
-                       self.chars.transform([p[1] for p in prepared]),
-                       self.title_weight * self.title.transform([p[0] for p in prepared])]).tocsr()
-
-
-def _standardise(d: np.ndarray) -> np.ndarray:
-    d = d - d.mean(axis=1, keepdims=True)
-    return d / (d.std(axis=1, keepdims=True) + 1e-9)
+        return stack(self.views(prepared), self.weights)
 
 
 def _softmax(s: np.ndarray) -> np.ndarray:
@@ -157,19 +159,15 @@ def _softmax(s: np.ndarray) -> np.ndarray:
 class Scorer:
     """The SVM + complement-NB pair on one feature matrix; scores are standardised per row."""
 
-    def __init__(self, X, y, weights):
-        from sklearn.naive_bayes import ComplementNB
-        from sklearn.svm import LinearSVC
-
-        self.svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000).fit(X, y, sample_weight=weights)
-        self.nb = ComplementNB(alpha=0.1).fit(X, y, sample_weight=weights)
+    def __init__(self, X, y, weights, settings: Settings = DEFAULT):
+        self.settings = settings
+        self.svm = selection.fit_svm(X, y, weights, settings.svm_c)
+        self.nb = selection.fit_nb(X, y, weights, settings.nb_alpha) if settings.nb_weight else None
         self.classes_ = self.svm.classes_
 
     def __call__(self, X) -> np.ndarray:
-        d = self.svm.decision_function(X)
-        if d.ndim == 1:  # two classes: liblinear gives one column
-            d = np.column_stack([-d, d])
-        return _standardise(d) + NB_WEIGHT * _standardise(self.nb.predict_joint_log_proba(X))
+        s = svm_scores(self.svm, X)
+        return s + self.settings.nb_weight * nb_scores(self.nb, X) if self.nb is not None else s
 
 
 class Model:
@@ -240,7 +238,7 @@ def _fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4, 4), method="bounded").x))
 
 
-def _out_of_fold(X, y, weights, n_labelled: int, folds: int = 3, seed: int = 0):
+def _out_of_fold(X, y, weights, n_labelled: int, folds: int = 3, seed: int = 0, settings: Settings = DEFAULT):
     """Out-of-fold scores for the first n_labelled rows (the rest, pseudo-messages, always train)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -253,7 +251,7 @@ def _out_of_fold(X, y, weights, n_labelled: int, folds: int = 3, seed: int = 0):
     scores = np.zeros((n_labelled, len(classes)))
     for tr, te in splitter.split(np.zeros(n_labelled), yl if counts.min() >= folds else None):
         idx = np.concatenate([tr, rest])
-        s = Scorer(X[idx], y[idx], weights[idx])
+        s = Scorer(X[idx], y[idx], weights[idx], settings)
         cols = np.searchsorted(classes, s.classes_)
         scores[te] = -1e3  # a class absent from this fold's training rows cannot win
         scores[np.ix_(te, cols)] = s(X[te])
@@ -277,10 +275,12 @@ def _calibration_rows(X, y, weights, n_labelled: int, seed: int = 0):
             np.concatenate([weights[pick], weights[rest]]), CALIBRATION_MAX)
 
 
-def train(texts, labels, unlabelled=None, taxonomy: bool | list = True, calibrate: bool = True) -> Model:
+def train(texts, labels, unlabelled=None, taxonomy: bool | list = True, calibrate: bool = True,
+          settings: Settings | None = None) -> Model:
     """A model from labelled messages (str, (title, text) pairs or mappings) and their first-level
     categories; `unlabelled` messages only inform word statistics; `taxonomy` adds one pseudo-message
-    per leaf (True: the packaged taxonomy; or a list of (一级, 二级, 三级) rows; False: none)."""
+    per leaf (True: the packaged taxonomy; or a list of (一级, 二级, 三级) rows; False: none).
+    `settings` None: chosen by cross-validation on these labelled messages (text/selection.py)."""
     from .corpus import taxonomy_documents
 
     started = time.perf_counter()
@@ -295,18 +295,37 @@ def train(texts, labels, unlabelled=None, taxonomy: bool | list = True, calibrat
     if len(set(y)) < 2:
         raise ValueError("a classifier needs at least two categories")
     featuriser = Featuriser().fit(labelled + extra + others)
-    X = featuriser.transform(labelled + extra)
+    views = featuriser.views(labelled + extra)
     weights = np.ones(len(y))
     meta = {"trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "n_labelled": len(labelled),
             "n_taxonomy": len(extra), "n_unlabelled": len(others), "metrics": {},
             "labelled_classes": sorted(set(labels))}
+    chosen = None
+    if settings is None and len(labelled) >= MIN_SELECT:
+        rows = None
+        if len(labelled) > selection.SELECT_MAX:
+            rows = np.sort(np.random.default_rng(0).choice(len(labelled), selection.SELECT_MAX, replace=False))
+        chosen = selection.select(views, y, weights, labelled, rows)
+        settings = chosen.settings
+        meta["selection"] = {"folds": selection.SELECT_FOLDS, "n": len(chosen.rows),
+                             "inner_macro_f1": round(chosen.score, 4), "tried": len(chosen.table)}
+    settings = settings or selection.DEFAULT
+    meta["settings"] = settings.as_dict()
+    featuriser.weights = settings.view_weights
+    X = stack(views, settings.view_weights)
     temperature = 1.0
     if calibrate and len(labelled) >= 30:
-        Xc, yc, wc, n = _calibration_rows(X, y, weights, len(labelled))
-        classes, oof = _out_of_fold(Xc, yc, wc, n)
-        temperature = _fit_temperature(oof, np.searchsorted(classes, yc[:n]))
-        meta["metrics"] = _oof_metrics(classes, oof, yc[:n])
-    model = Model(featuriser, Scorer(X, y, weights), temperature, meta)
+        if chosen is not None and len(chosen.rows) == len(labelled):  # the winner's out-of-fold scores
+            classes, oof, yc = chosen.classes, chosen.oof, y[:len(labelled)]
+        else:
+            Xc, yc, wc, n = _calibration_rows(X, y, weights, len(labelled))
+            classes, oof = _out_of_fold(Xc, yc, wc, n, settings=settings)
+            yc = yc[:n]
+        temperature = _fit_temperature(oof, np.searchsorted(classes, yc))
+        meta["metrics"] = _oof_metrics(classes, oof, yc)
+        if chosen is not None and len(chosen.rows) == len(labelled):
+            meta["metrics"]["cv"] += f", the best of {len(chosen.table)} settings (optimistic)"
+    model = Model(featuriser, Scorer(X, y, weights, settings), temperature, meta)
     meta["train_seconds"] = round(time.perf_counter() - started, 1)
     return model
 

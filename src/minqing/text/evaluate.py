@@ -4,7 +4,8 @@ ledger/training.py: this module knows files and lists, never the database).
 `minqing text evaluate --train A.xlsx --test B.xlsx` trains on A (plus the shipped unlabelled sample
 and the taxonomy, exactly as the shipped model is built) and scores B. When A and B are the same
 file, it runs a stratified 5-fold cross-validation instead, so the figure is never a model scoring
-its own training rows. Macro-F1 averages over the categories present in the test labels: a
+its own training rows. `classify.train` chooses its settings by cross-validation inside the training
+rows it is given, so this cross-validation is nested: the outer test fold never reaches the choice. Macro-F1 averages over the categories present in the test labels: a
 prediction of any other category counts as an error of the true one, but adds no phantom class."""
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ def pairs_of(msgs) -> list[tuple[str, str]]:
 def cross_validate(msgs: list[Message], unlabelled=None, folds: int = 5, seed: int = 0,
                    fit: Callable | None = None, test_views: dict[str, Callable] | None = None) -> dict:
     """Stratified k-fold predictions: {"y": labels, "pred": {view: predictions}, "conf": {view:
-    confidences}, "train_seconds": [...]}.
+    confidences}, "fold": the outer fold of each message, "settings": per fold, what the model chose
+    (meta["settings"]), "train_seconds": [...]}.
     `fit(pairs, labels)` returns something with predict_many (default: minqing's model with the
-    given unlabelled messages); `test_views` maps a name to a function applied to each test (title,
-    text) pair before predicting (e.g. conversion to traditional script); "plain" is always there."""
+    given unlabelled messages); it sees the training folds only, so whatever it chooses inside (as
+    classify.train does) is chosen without the test fold. `test_views` maps a name to a function
+    applied to each test (title, text) pair before predicting (e.g. conversion to traditional
+    script); "plain" is always there."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array([m.label for m in msgs], dtype=object)
@@ -76,19 +80,41 @@ def cross_validate(msgs: list[Message], unlabelled=None, folds: int = 5, seed: i
     views = {"plain": lambda pair: pair, **(test_views or {})}
     preds = {name: np.empty(len(y), dtype=object) for name in views}
     conf = {name: np.zeros(len(y)) for name in views}
+    fold_of = np.zeros(len(y), dtype=int)
     _, counts = np.unique(y, return_counts=True)
     k = max(2, min(folds, int(counts.min())))
-    seconds = []
-    for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+    seconds, settings = [], []
+    for f, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
         started = time.perf_counter()
         model = fit([pairs[i] for i in tr], list(y[tr]))
         seconds.append(time.perf_counter() - started)
+        settings.append((getattr(model, "meta", None) or {}).get("settings"))
+        fold_of[te] = f
         for name, view in views.items():
             suggestions = model.predict_many([view(pairs[i]) for i in te])
             preds[name][te] = [s.category for s in suggestions]
             conf[name][te] = [s.confidence for s in suggestions]
-    return {"y": list(y), "pred": {n: list(p) for n, p in preds.items()}, "conf": conf,
-            "train_seconds": seconds, "folds": k}
+    return {"y": list(y), "pred": {n: list(p) for n, p in preds.items()}, "conf": conf, "fold": fold_of,
+            "settings": settings, "train_seconds": seconds, "folds": k}
+
+
+def fold_scores(run: dict, view: str = "plain") -> list[float]:
+    """Macro-F1 of each outer test fold of a cross_validate run."""
+    y, pred, fold = np.array(run["y"], dtype=object), np.array(run["pred"][view], dtype=object), run["fold"]
+    return [scores(list(y[fold == f]), list(pred[fold == f]))["macro_f1"] for f in range(run["folds"])]
+
+
+def nested_cross_validate(msgs: list[Message], repeats: int = 3, folds: int = 5, fit: Callable | None = None,
+                          unlabelled=None, test_views: dict[str, Callable] | None = None) -> dict:
+    """Repeated stratified k-fold (fold seeds 0..repeats-1) of a training procedure that chooses its
+    own settings inside the training folds (classify.train does): {"runs": [cross_validate results],
+    "fold_f1": {view: macro-F1 of every outer fold}, "mean"/"sd": {view: over those folds}}."""
+    runs = [cross_validate(msgs, unlabelled, folds=folds, seed=r, fit=fit, test_views=test_views)
+            for r in range(repeats)]
+    names = list(runs[0]["pred"])
+    f1 = {v: [s for r in runs for s in fold_scores(r, v)] for v in names}
+    return {"runs": runs, "fold_f1": f1, "mean": {v: float(np.mean(f1[v])) for v in names},
+            "sd": {v: float(np.std(f1[v], ddof=1)) if len(f1[v]) > 1 else 0.0 for v in names}}
 
 
 def evaluate_files(train_path, test_path, out: Out = print, folds: int = 5) -> dict:
@@ -102,8 +128,8 @@ def evaluate_files(train_path, test_path, out: Out = print, folds: int = 5) -> d
     same = Path(train_path).resolve() == Path(test_path).resolve()
     if same:
         cv = cross_validate(train_msgs, unlabelled, folds=folds)
-        out(f"train and test are the same file: stratified {cv['folds']}-fold cross-validation "
-            "(every message is scored by a model that never saw it)")
+        out(f"train and test are the same file: stratified {cv['folds']}-fold cross-validation, nested "
+            "(every message is scored by a model that never saw it, with settings chosen without it)")
         y, pred = cv["y"], cv["pred"]["plain"]
         out(f"training time per fold: {np.mean(cv['train_seconds']):.1f}s")
     else:

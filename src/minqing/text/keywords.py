@@ -20,6 +20,17 @@ FUNCTION_TAGS = {"m", "mq", "r", "rr", "rz", "d", "p", "c", "u", "uj", "ul", "ud
                  "y", "e", "o"}
 MODAL = frozenset("不能 能否 是否 希望 没有 进行 相关 可以 需要 应该 一直 已经 如何 为何 怎么".split())
 _CODE = re.compile(r"^[a-z]{0,2}\d+[a-z]?$")  # "a2", "3号": coded districts and numbers, not topics
+# Words every kind of message uses — officialese, greetings, the parts of any complaint — that hold no
+# problem together: a cluster sharing only these is no hotspot, and a title never names one (issue 16).
+GENERIC = frozenset("""
+问题 相关 部门 加快 行动 具体 工作 情况 建议 政府 领导 推进 加强 落实 发展 管理 反映 希望 解决 要求 请求 市民 群众 居民 网友
+谢谢 感谢 尊敬 您好 你好 有关 措施 实施 方面 进一步 积极 提高 完善 单位 处理 关于 目前 现在 存在 导致 造成 严重 影响 时候 时间
+今年 去年 当地 地方 回复 答复 咨询 请问 为什么 什么 事情 原因 根据 规定 政策 国家 相关部门 有关部门 职能部门 政府部门 市政府
+区政府 县政府 本人 我家 家里 大家 一些 这些 这种 非常 特别 十分 很多 多年 负责 相应 专项 开展 推动 促进 实现 提升 建立 健全 加大
+力度 重视 关注 支持 帮助 保障 安排 协调 调查 核实 整改 督促 监督 检查 依法 及时 尽快 立即 马上 切实 认真 真正 确实 实际 全面
+各种 各类 各级 小区 业主 市里 区里 县里 我市 我区 我县 全市 全区 全县 社会 人民 百姓 老百姓 生活 方便 服务 合理 正常 规范 标准
+工作人员 领导干部 书记 市长 区长 县长 主任 信箱 留言 来信 投诉 举报 情况反映 一下 知道 告诉 看到 发现 出现 进行 问问 说明 表示
+""".split())
 
 
 def content_words(words: Iterable[str]) -> list[str]:
@@ -31,10 +42,13 @@ def content_words(words: Iterable[str]) -> list[str]:
 
 def keywords(words: Iterable[str], stats: TermStats, k: int = 6) -> list[str]:
     """The k most distinctive content words of the voice (by document frequency in the ledger), those
-    that some other message also uses first: a word no one else wrote (伟大事业, a typo) says little
-    about the problem and finds nothing in a search."""
+    that some other message also uses — or that the county's lexicon holds — first: a word no one else
+    wrote (伟大事业, a typo) says little about the problem and finds nothing in a search."""
+    from .segment import lexicon
+
+    names = lexicon()  # the county's own words (a new one is rare in statistics older than it) always count
     ranked = stats.rare_terms(content_words(words), k=64)
-    return sorted(ranked, key=lambda w: stats.df.get(w, 0) < 2)[:k]  # stable: rarest first within each
+    return sorted(ranked, key=lambda w: stats.df.get(w, 0) < 2 and w not in names)[:k]  # stable: rarest first
 
 
 def _name_before(run: list[tuple[str, int]], suffix: str) -> tuple[int, str]:
@@ -77,7 +91,7 @@ def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
         else:
             run.append((word, start))
     out: list[str] = []
-    for _, name in sorted(found):
+    for _, name in sorted(found, key=lambda f: (f[0], -len(f[1]))):  # at one start, the longest: 丽发新城小区
         if not any(name in other or other in name for other in out):
             out.append(name)
     return out[:limit]

@@ -1,5 +1,6 @@
-"""Word segmentation with jieba and a user dictionary built from the unit tree, so that local
-place and unit names ("桂花坪街道", "洋湖村") stay whole words.
+"""Word segmentation with jieba and a user dictionary built from the unit tree and the county's lexicon
+(words discovered in the ledger's own text, text/newwords.py, and those an administrator added), so that
+local place and unit names ("桂花坪街道", "洋湖村", "五矿万境", "伊景园滨河苑") stay whole words.
 
 The segmenter is loaded once per process. `search_tokens` is what the full-text index stores and
 what a query is split into (words joined by spaces: SQLite FTS5 unicode61 and PostgreSQL `simple`
@@ -28,10 +29,61 @@ def add_words(names) -> None:
                 _loaded_names.add(name)
 
 
+_lexicon: set[str] = set()  # the county lexicon's words now taught (set_lexicon)
+_before: dict[str, int] = {}  # what the dictionary said of each of them before: restored when one goes
+
+
+def set_lexicon(names) -> tuple[int, int]:
+    """Make the county's lexicon (org/lexicon.py: discovered and admin words) exactly `names`: new words are
+    taught, words no longer in it are forgotten (a dictionary word comes back as it was). Returns (added,
+    removed). Thread-safe; the caller decides when (a version check) — this only applies the list."""
+    wanted = {n.strip() for n in names if n and len(n.strip()) > 1}
+    with _lock:
+        gone, new = _lexicon - wanted, wanted - _lexicon
+        for name in new:
+            _before.setdefault(name, jieba.dt.FREQ.get(name, 0) if jieba.dt.initialized else 0)
+            jieba.add_word(name, freq=20000)
+            _loaded_names.add(name)
+        for name in gone:
+            if _before.get(name):
+                jieba.add_word(name, freq=_before[name])
+            else:
+                jieba.del_word(name)
+            _loaded_names.discard(name)
+        _lexicon.clear()
+        _lexicon.update(wanted)
+    return len(new), len(gone)
+
+
+def dictionary_cut(word: str) -> list[str]:
+    """How the dictionary as it is (lexicon included) cuts a word, without guessing unknown words (no HMM):
+    a word it keeps whole is known (text/newwords.py)."""
+    return jieba.lcut(word, HMM=False)
+
+
+def known_word(word: str) -> bool:
+    """In the dictionary or the lexicon — not a guess of the segmenter's model for unknown words (米外 of
+    "30米外"): what a hotspot title may say."""
+    return jieba.dt.FREQ.get(word, 0) > 0 or word in _loaded_names
+
+
+def lexicon() -> frozenset[str]:
+    return frozenset(_lexicon)
+
+
+# A coded district (A7县, A市, K9县 in anonymised data) ends a word: without the break the segmenter's
+# guesser glues its suffix to the next name ("A7县星沙" → a7 县星 沙镇).
+_CODED = re.compile(r"(?<=[A-Za-z0-9][省市县区州镇乡村])(?=[\u4e00-\u9fff])")
+
+
+def _breaks(text: str) -> str:
+    return _CODED.sub(" ", text)
+
+
 def words(text: str) -> list[str]:
     """Content words of a (normalised) text, in order; punctuation and stopwords dropped."""
     out = []
-    for w in jieba.lcut(text):
+    for w in jieba.lcut(_breaks(text)):
         w = _PUNCT.sub("", w).lower()
         if w and w not in STOPWORDS:
             out.append(w)
@@ -41,7 +93,7 @@ def words(text: str) -> list[str]:
 def search_tokens(text: str) -> str:
     """Index form: the search-mode cut (long words also yield their sub-words), space-joined."""
     seen, out = set(), []
-    for w in jieba.cut_for_search(text):
+    for w in jieba.cut_for_search(_breaks(text)):
         w = _PUNCT.sub("", w).lower()
         if w and w not in STOPWORDS and w not in seen:
             seen.add(w)

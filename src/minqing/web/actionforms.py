@@ -16,7 +16,7 @@ FIELDS = {
     "wait": ["note"],
     "resume": [],
     "progress": ["progress_kind", "text"],
-    "reply": ["text"],
+    "reply": ["text", "override_reason"],
     "request_extension": ["new_due", "reason"],
     "approve_extension": [],
     "reject_extension": ["note"],
@@ -34,7 +34,8 @@ LABELS = {"note": "说明", "text": "内容", "reason": "理由", "new_due": "�
           "progress_kind": "类型", "resolved": "群众认为问题是否解决",
           "plan_date": "计划解决日期（创造条件办）", "explanation": "给群众的解释说明（创造条件办）",
           "rectification": "并入整改项（系统治理）", "rectification_title": "或新建整改项：事项",
-          "leader": "新整改项的责任领导", "due": "时限", "cotask_state": "协办结果", "agree": "表决"}
+          "leader": "新整改项的责任领导", "due": "时限", "cotask_state": "协办结果", "agree": "表决",
+          "override_reason": "低于答复质量标准仍发送的理由（评分达标时不必填写）"}
 
 
 def field_specs(action: str, user, case) -> list[dict]:
@@ -89,5 +90,7 @@ def field_specs(action: str, user, case) -> list[dict]:
             spec["choices"] = [("", "（请表决）"), ("true", "同意办结"), ("false", "不同意")]  # never agree by default
         else:
             spec["type"] = "textarea" if name in ("note", "text", "reason", "rectification_title") else "text"
+            if name == "text" and action == "reply":
+                spec["rows"] = 8
         specs.append(spec)
     return specs

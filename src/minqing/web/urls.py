@@ -5,12 +5,14 @@ from django.views.generic import RedirectView
 
 from .limits import consult_door, limited
 from .views import (
+    app,
     board,
     citizen,
     consult,
     docs,
     field,
     insight,
+    maps,
     notices,
     people,
     public,
@@ -22,6 +24,8 @@ from .views import (
 urlpatterns = [
     path("", staff.home, name="home"),
     path("favicon.ico", RedirectView.as_view(url=static("minqing/favicon.svg"), permanent=True)),
+    path("sw.js", app.service_worker, name="service_worker"),
+    path("manifest.webmanifest", app.manifest, name="manifest"),
     path("login/", limited(post="login")(auth_views.LoginView.as_view(template_name="minqing/login.html")),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -40,10 +44,13 @@ urlpatterns = [
     path("cases/<str:number>/merge/", staff.case_merge, name="case_merge"),
     path("cases/<str:number>/suggestion/", staff.case_accept_suggestion, name="case_accept_suggestion"),
     path("import/", staff.ledger_import, name="ledger_import"),
+    path("import/jobs/<int:job_id>/", staff.ledger_import_job, name="ledger_import_job"),
     path("routing/", routing.routing_page, name="routing"),
     path("stats/", stats.rates_page, name="rates"),
     path("notices/", notices.notices, name="notices"),
     path("hotspots/", insight.hotspots_page, name="hotspots"),
+    path("map/", maps.map_page, name="map"),
+    path("map/cases.json", maps.map_cases, name="map_cases"),
     path("warnings/", insight.warnings_page, name="warnings"),
     path("dashboard/", insight.dashboard_page, name="dashboard"),
     path("foresight/", insight.foresight_page, name="foresight"),

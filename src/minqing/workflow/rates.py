@@ -12,6 +12,9 @@ denominator:
   share replied by the deadline (as extended by approved extensions).
 - return_rate 退单率: of the dispatched cases, the share returned at least once.
 - reopen_rate 重办率: of the replied cases, the share reopened at least once.
+- reply_pass_rate 答复合格率 and reply_median_score: of the cases with a scored reply (text/replies.py), the
+  share whose latest reply scores at least settings.MINQING_REPLY_MIN_SCORE, and the median score; beside
+  them whether the score predicts 不满意 (workflow/reply_stats.py; docs/replies.md).
 
 `compute` is pure over plain rows, so the figures are easy to check by hand; `rates_for` runs the
 query for a unit's subtree and a period and counts row by row in Python; `rates_by_unit` (rankings,
@@ -27,9 +30,16 @@ from django.db.models.functions import Coalesce
 
 from .. import clock
 from ..org.models import PATH_WIDTH
+from .reply_stats import reply_quality
 
 FIELDS = ("contact_due", "first_contact_at", "replied_at", "resolve_due", "rating", "resolved",
-          "return_count", "reopen_count", "assigned_unit_id", "status")
+          "return_count", "reopen_count", "assigned_unit_id", "status", "reply_score")
+
+
+def reply_threshold() -> float:
+    from ..ledger.reply_quality import min_score
+
+    return min_score()
 
 
 def basically_weight() -> float:
@@ -44,11 +54,12 @@ class Tally:
     """Counters for one group of cases; `add` one row at a time, `result` gives the rates."""
 
     __slots__ = ("n", "contact_den", "contacted", "due_den", "on_time", "rated", "resolved", "satisfied",
-                 "basically", "dispatched", "returned", "replied", "reopened")
+                 "basically", "dispatched", "returned", "replied", "reopened", "reply_scores")
 
     def __init__(self):
         for name in self.__slots__:
             setattr(self, name, 0)
+        self.reply_scores = []  # (score, rating) of each case with a scored reply: docs/replies.md
 
     def add(self, r: dict, now: dt.datetime) -> None:
         self.n += 1
@@ -70,6 +81,8 @@ class Tally:
         if r["replied_at"]:
             self.replied += 1
             self.reopened += r["reopen_count"] > 0
+        if r.get("reply_score") is not None:
+            self.reply_scores.append((r["reply_score"], r["rating"]))
 
     def merge(self, other: "Tally") -> None:
         for name in self.__slots__:
@@ -88,6 +101,7 @@ class Tally:
             "basically_satisfied": self.basically, "unsatisfied": self.rated - self.satisfied - self.basically,
             "contact_due": self.contact_den, "contacted_on_time": self.contacted, "resolve_due": self.due_den,
             "replied_on_time": self.on_time, "returned": self.returned, "reopened": self.reopened,
+            **reply_quality(self.reply_scores, reply_threshold()),
         }
 
 
@@ -151,6 +165,14 @@ def rates_by_unit(qs, units, now: dt.datetime | None = None) -> dict[int, dict]:
             hit = by_path.get(path[:end])
             if hit:
                 hit[1].merge(counts)
+    scored = qs.order_by().filter(reply_score__isnull=False).values_list("assigned_path", "place_path",
+                                                                          "reply_score", "rating")
+    for assigned, place, score, rating in scored.iterator(chunk_size=5000):
+        path = assigned or place
+        for end in range(width, len(path) + 1, width):
+            hit = by_path.get(path[:end])
+            if hit:
+                hit[1].reply_scores.append((score, rating))
     return {uid: tally.result() for uid, tally in by_path.values()}
 
 

@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 
 def classify(text: str, title: str = ""):
     """The model's suggestion, or None when no model is ready (never a reason to refuse a voice)."""
+    from ..ledger.model_sync import sync
     from ..text.classify import default_model
 
     try:
+        sync()  # the cluster's current model (a cheap look at most every 10 s: ledger/model_sync.py)
         model = default_model(build=False)
         return model.predict(text, title) if model is not None else None
     except Exception:  # a broken model file must not stop intake

@@ -3,6 +3,7 @@
     python -m minqing.bench insight [--sizes 1000000] [--quick] [--step-hours 12] [--days 30]
                                     [--samples 9] [--fresh] [--json FILE] [--db sqlite|postgresql]
                                     [--background real|varied] [--only warnings,rebuild,dashboard]
+    python -m minqing.bench insight --hotspots-real [--json FILE]
 
 The driver: reads the options; with the warnings, measures in this process the parts that need no
 ledger (ledger_free.py); then runs each size in its own process (process.py; the parent re-invokes
@@ -43,6 +44,8 @@ def parse(argv):
     p.add_argument("--pg-url", default=os.environ.get("MINQING_BENCH_PG_URL", DEFAULT_PG_URL))
     p.add_argument("--background", choices=["real", "varied"], default="real")
     p.add_argument("--only", default=",".join(PARTS), help="what to measure per size: " + ",".join(PARTS))
+    p.add_argument("--hotspots-real", action="store_true",
+                   help="only the hottest ten hotspots of the shared votes file, titled, beside the most-liked messages")
     p.add_argument("--child", action="store_true")
     p.add_argument("--size", type=int)
     p.add_argument("--out", type=Path)
@@ -66,6 +69,14 @@ def main(argv: list[str]) -> None:
     import django
 
     django.setup()
+    if args.hotspots_real:
+        from .hotspots_real import hotspots_real, print_report
+
+        report = hotspots_real()
+        print_report(report)
+        if args.json:
+            args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), "utf-8")
+        return
     started = time.perf_counter()
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}
     if "warnings" in args.only:  # the ledger-free parts go with the warnings

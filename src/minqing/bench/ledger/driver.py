@@ -1,7 +1,8 @@
 """Benchmark of the ledger at scale (issue 3): `python -m minqing.bench ledger`.
 
     python -m minqing.bench ledger [--sizes 100000,1000000] [--db sqlite|postgresql|both] [--quick]
-                                   [--samples 33] [--fresh] [--import-rows N] [--json FILE] [--markdown]
+                                   [--samples 33] [--fresh] [--import-rows N] [--import-only]
+                                   [--json FILE] [--markdown]
 
 The driver: reads the options, runs each database × size in its own process (process.py; the
 parent re-invokes `python -m minqing.bench ledger --child`), plus the empty-ledger import per
@@ -40,6 +41,8 @@ def parse(argv: list[str]):
     p.add_argument("--fresh", action="store_true", help="rebuild the stored ledgers")
     p.add_argument("--import-rows", type=int, default=None, help="rows of the votes file for the empty-ledger "
                    "import (default: all; 0 = skip it)")
+    p.add_argument("--import-only", action="store_true", help="only the empty-ledger import (bulk, beside the "
+                   "former row-by-row path), no loaded ledgers")
     p.add_argument("--import-rows-loaded", type=int, default=None, help="rows imported into each loaded ledger, "
                    "rolled back (default 1000; 0 = skip)")
     p.add_argument("--pool", type=int, default=None, help="real messages in the text pool (default 5000)")
@@ -96,7 +99,8 @@ def main(argv: list[str]) -> None:
     for db in dbs:
         if not args.quick and not args.load_only and args.import_rows != 0:
             jobs.append((db, 0))  # the empty-ledger import
-        jobs += [(db, size) for size in args.sizes]
+        if not args.import_only:
+            jobs += [(db, size) for size in args.sizes]
     started = time.perf_counter()
     reports, failed = run_children(
         jobs, lambda db, size, out: _child_argv(args, db, size, out), lambda db, size: _environment(db, size, args),

@@ -84,7 +84,9 @@ def child(args) -> dict:
     report = {"db": db, "size": size, "vendor": connection.vendor, "results": []}
     if size == 0:  # the empty ledger: the import rate only
         _data.setup_county()
-        report["results"].append(measure_import(args.import_rows or None, where="empty ledger"))
+        entries = measure_import(args.import_rows or None, where="empty ledger", data_dir=args.data_dir,
+                                 log=lambda line: log(f"[{db} import]{line}"))
+        report["results"] += entries if isinstance(entries, list) else [entries]
         return report
     meta = _data.read_meta()
     want = {"size": size, "version": _data.GENERATOR_VERSION, "seed": args.seed}

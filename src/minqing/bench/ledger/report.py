@@ -20,9 +20,17 @@ def table_rows(report: dict) -> list[list[str]]:
             if r.get("skipped"):
                 rows.append([where, r["name"], "", "", "", "", "skipped: " + r["skipped"], "", ""])
             else:
-                rows.append([where, r["name"] + f" — {r['imported']} imported, {r['rejected']} rejected",
-                             str(r["rows"]), f"{r['rows_per_s']:.0f} rows/s", f"{r['seconds']:.1f} s", "", "", "",
-                             ""])
+                unit = r.get("unit", "rows")
+                what = f" — {r['imported']} imported, {r['rejected']} rejected" if unit == "rows" else ""
+                target = f"≥{r['target_rows_per_s']:,.0f} rows/s" if r.get("target_rows_per_s") else ""
+                verdict = "" if r.get("passed") is None else ("PASS" if r["passed"] else "FAIL")
+                if r.get("errors"):
+                    verdict = "ERROR"
+                base = f"{r['baseline_rows_per_s']:,.0f} rows/s" if r.get("baseline_rows_per_s") else ""
+                ratio = f"×{r['ratio']:.1f}" if r.get("ratio") else ""
+                cpu = f" ({r['rows_per_cpu_s']:,.0f}/cpu-s)" if r.get("rows_per_cpu_s") else ""
+                rows.append([where, r["name"] + what, str(r["rows"]), f"{r['rows_per_s']:,.0f} {unit}/s{cpu}",
+                             f"{r['seconds']:.1f} s", target, verdict, base, ratio])
             continue
         verdict = "—" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
         if r["errors"]:

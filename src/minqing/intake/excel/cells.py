@@ -61,6 +61,43 @@ def _count(value, label: str) -> int:
     return int(number)
 
 
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def _degrees(value, label: str, example: str) -> float | None:
+    if not _filled(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    found = _NUMBER.fullmatch(_cell_str(value).strip().rstrip("°"))
+    if not found:
+        raise _Reject(f"{label}“{_cell_str(value)}”不是数字（应为十进制度数，如 {example}）")
+    return float(found.group(0))
+
+
+def _point(lat_cell, lng_cell, pair_cell) -> dict:
+    """A row's point as `submit_voice` takes it ({} when none): from a 纬度 and a 经度 column, or one
+    经纬度 column ("112.97,28.19", longitude first as Chinese ledgers write it; the order is told by the
+    numbers where one of them cannot be a latitude). Columns swapped by mistake (a 纬度 of 112) are put
+    right; 0,0 — a placeholder — is no point. WGS-84 decimal degrees (docs/map.md)."""
+    lat, lng = _degrees(lat_cell, "纬度", "28.19"), _degrees(lng_cell, "经度", "112.97")
+    if lat is None and lng is None and _filled(pair_cell):
+        numbers = [float(n) for n in _NUMBER.findall(_cell_str(pair_cell))]
+        if len(numbers) != 2:
+            raise _Reject(f"经纬度“{_cell_str(pair_cell)}”应为两个数，如 112.97,28.19")
+        lng, lat = numbers if abs(numbers[0]) > 90 or abs(numbers[1]) <= 90 and abs(numbers[0]) > abs(numbers[1]) \
+            else numbers[::-1]
+    if lat is None and lng is None or lat == 0 and lng == 0:
+        return {}
+    if lat is None or lng is None:
+        raise _Reject("只有纬度或只有经度：坐标应成对填写")
+    if abs(lat) > 90 >= abs(lng):
+        lat, lng = lng, lat
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise _Reject(f"坐标（纬度 {lat}，经度 {lng}）超出范围")
+    return {"lat": lat, "lng": lng}
+
+
 class DateParser:
     def __init__(self, date_format: str = ""):
         self.date_format = date_format

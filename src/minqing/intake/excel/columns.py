@@ -18,7 +18,7 @@ FIELDS = {
     "title": "标题", "text": "诉求内容", "received_at": "时间", "external_id": "编号",
     "submitter_ref": "用户编号", "name": "姓名", "phone": "电话", "address": "地址", "unit": "单位",
     "category": "分类", "channel": "渠道/来源", "reply": "答复意见", "reply_at": "答复时间",
-    "endorsements": "点赞数", "objections": "反对数",
+    "endorsements": "点赞数", "objections": "反对数", "lat": "纬度", "lng": "经度", "point": "经纬度",
 }
 
 # Headers recognised without a mapping (compared after removing whitespace and a bracketed suffix).
@@ -41,6 +41,9 @@ AUTO_HEADERS: dict[str, tuple[str, ...]] = {
     "reply_at": ("答复时间", "回复时间", "答复日期"),
     "endorsements": ("点赞数", "点赞", "支持数"),
     "objections": ("反对数", "反对"),
+    "lat": ("纬度", "lat", "latitude", "y坐标"),
+    "lng": ("经度", "lng", "lon", "long", "longitude", "x坐标"),
+    "point": ("经纬度", "坐标", "位置坐标", "gps"),
 }
 _AUTO = {alias: name for name, aliases in AUTO_HEADERS.items() for alias in aliases}
 _MULTI = {"unit"}  # fields that may come from several columns (township + village)
@@ -104,7 +107,7 @@ def _columns(header_row: list, mapping: ImportMapping | None) -> dict[str, list[
         key = _header(cell)
         name = wanted.get(key)
         if name is None and not mapping:
-            name = wanted.get(_BRACKETED.sub("", key))
+            name = wanted.get(_BRACKETED.sub("", key)) or wanted.get(_BRACKETED.sub("", key).lower())
         if name is None:
             continue
         if name in _MULTI or name not in cols:

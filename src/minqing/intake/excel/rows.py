@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from ... import clock
 from ...errors import Invalid
-from ...ledger.actions import record
+from ...ledger.actions import event_for, record_many
 from ...ledger.models import Category, Channel, Reply, Status
 from ...org.models import Role, Unit, User
 from ..models import ImportMapping
-from .cells import DateParser, _cell_str, _count, _filled, _Reject
+from .cells import DateParser, _cell_str, _count, _filled, _point, _Reject
 from .columns import _MULTI
 
 _PHONE_IN_CELL = re.compile(r"\+?\d[\d\-]{4,19}")
@@ -191,10 +191,20 @@ class _Importer:
                  "objections": _count(self._get(row, "objections"), "反对数"), "source": source,
                  "external_id": external_id, "import_key": digest, "submitter_ref": submitter_ref}
         data = {"channel": Channel.IMPORT, "text": text_raw, "title": title_raw, "unit": unit.code,
-                "address": self._str(row, "address"), "submitter": submitter}
+                "address": self._str(row, "address"), "submitter": submitter,
+                **_point(self._get(row, "lat"), self._get(row, "lng"), self._get(row, "point"))}
         return _Row(number, data, received_at, extra, reply, reply_at, digest)
 
+    def prepare(self, item: _Row):
+        """The row checked by every rule of intake (`prepare_voice`), its text work left to the worker."""
+        from ..services import prepare_voice
+
+        return prepare_voice(item.data, self.user, received_at=item.received_at, extra=item.extra,
+                             units=self.units_by_code, defer_text=True)
+
     def write(self, item: _Row) -> None:
+        """One row through `submit_voice` in its own transaction: the former path, kept as the import
+        benchmark's baseline (`import_ledger(..., per_row=True)`)."""
         from ..services import submit_voice
 
         with transaction.atomic():
@@ -214,20 +224,30 @@ class _Importer:
         return out
 
 
-def record_imported_reply(case, text: str, at: dt.datetime | None, user) -> Reply:
-    """A reply that already happened (it is in the imported ledger): write it with its own time and
-    move the case to `replied`. A historical fact, so it does not pass the dispatcher's checks."""
-    now = clock.now()
+def mark_imported_reply(case, text: str, at: dt.datetime | None, now: dt.datetime) -> Reply:
+    """A reply that already happened (it is in the imported ledger): the case as it leaves it — replied at
+    the reply's own time — and the reply, unsaved. A historical fact, so it does not pass the dispatcher's
+    checks. Shared by `record_imported_reply` and the bulk import (intake/bulk.py)."""
     at = at or now
-    before = case.status
-    reply = Reply.objects.create(case=case, kind=Reply.Kind.REPLY, text=text, at=at, author=None,
-                                 author_label="原台账答复")
     case.status = Status.REPLIED
     case.replied_at = at
     if case.first_contact_at is None:
         case.first_contact_at = at
     case.updated_at = now
-    case.save(update_fields=["status", "replied_at", "first_contact_at", "updated_at"])
-    record(case, "reply", user, before, "", data={"imported": True, "replied_at": timezone.localtime(at).isoformat()}, at=at)
-    return reply
+    return Reply(case=case, kind=Reply.Kind.REPLY, text=text, at=at, author=None, author_label="原台账答复")
 
+
+def imported_reply_event(case, reply: Reply, user, before: str):
+    """The `reply` event of an imported reply (unsealed); `imported` keeps it out of the citizens' SMS."""
+    return event_for(case, "reply", user, before, "",
+                     data={"imported": True, "replied_at": timezone.localtime(reply.at).isoformat()}, at=reply.at)
+
+
+def record_imported_reply(case, text: str, at: dt.datetime | None, user) -> Reply:
+    """Write an imported reply on an existing case (see `mark_imported_reply`)."""
+    before = case.status
+    reply = mark_imported_reply(case, text, at, clock.now())
+    reply.save()
+    case.save(update_fields=["status", "replied_at", "first_contact_at", "updated_at"])
+    record_many([imported_reply_event(case, reply, user, before)])
+    return reply

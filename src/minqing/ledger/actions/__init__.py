@@ -23,22 +23,35 @@ from .closing import CLOSE_REASONS, apply_rating
 from .common import MAX_TEXT
 from .dispatch import may_dispatch_to, set_assigned
 
-__all__ = ["CLOSE_REASONS", "MAX_TEXT", "apply_rating", "auto_dispatch", "may_dispatch_to", "perform",
-           "rate_by_tracking_code", "record", "reveal_contact"]
+__all__ = ["CLOSE_REASONS", "MAX_TEXT", "apply_rating", "auto_dispatch", "event_for", "may_dispatch_to", "perform",
+           "rate_by_tracking_code", "record", "record_many", "reveal_contact"]
 
 # action name → its do_<name>, from the modules above (every lifecycle action has one)
 DOERS = {name[3:]: fn for module in (dispatch, reply, closing, cohandle)
          for name, fn in vars(module).items() if name.startswith("do_")}
 
 
+def event_for(case: Case, action: str, actor, before: str, note: str = "", data: dict | None = None, at=None,
+              after: str | None = None) -> CaseEvent:
+    """An event as `record` writes it, not yet sealed: `after` is the status it leaves (default: the case's)."""
+    label = actor.label() if isinstance(actor, User) else (actor or "系统")
+    return CaseEvent(case=case, at=at or clock.now(), action=action, actor=actor if isinstance(actor, User) else None,
+                     actor_label=label, from_status=before, to_status=case.status if after is None else after,
+                     note=note, data=data or {})
+
+
+def record_many(events: list[CaseEvent]) -> list[CaseEvent]:
+    """Seal and write events (from `event_for`, in the order they happened) and tell the other apps about
+    each: `record` for many cases at once (a bulk import), so the two paths cannot drift apart."""
+    seal.append(events)  # sealed onto each case's chain, under its row lock (ledger/seal.py)
+    for event in events:
+        case_event.send(sender=CaseEvent, event=event, case=event.case)
+    return events
+
+
 def record(case: Case, action: str, actor, before: str, note: str = "", data: dict | None = None,
            at=None) -> CaseEvent:
-    label = actor.label() if isinstance(actor, User) else (actor or "系统")
-    event = CaseEvent(case=case, at=at or clock.now(), action=action, actor=actor if isinstance(actor, User) else None,
-                      actor_label=label, from_status=before, to_status=case.status, note=note, data=data or {})
-    seal.append([event])  # sealed onto the case's chain, under its row lock (ledger/seal.py)
-    case_event.send(sender=CaseEvent, event=event, case=case)
-    return event
+    return record_many([event_for(case, action, actor, before, note, data, at)])[0]
 
 
 @transaction.atomic

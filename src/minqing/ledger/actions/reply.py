@@ -3,6 +3,8 @@ extensions (延期) requested by the handler and decided by the level above."""
 
 from ... import clock
 from ...errors import Invalid
+from ...sanitize import clean
+from .. import reply_quality
 from ..models import Extension, Reply
 from .common import date, iso, setting, text_field
 from .dispatch import first_contact
@@ -10,10 +12,10 @@ from .dispatch import first_contact
 REPLY_LABELS = {Reply.Kind.REPLY: "答复内容", Reply.Kind.PROGRESS: "进展情况", Reply.Kind.EXPLANATION: "解释说明"}
 
 
-def _reply(case, user, f, kind):
+def _reply(case, user, f, kind, **extra):
     text = text_field(f, "text", REPLY_LABELS[kind], minimum=5)
     now = clock.now()
-    Reply.objects.create(case=case, kind=kind, text=text, author=user, author_label=user.label(), at=now)
+    Reply.objects.create(case=case, kind=kind, text=text, author=user, author_label=user.label(), at=now, **extra)
     first_contact(case, now)
     return text
 
@@ -27,9 +29,31 @@ def do_progress(case, user, f):
 
 
 def do_reply(case, user, f):
-    _reply(case, user, f, Reply.Kind.REPLY)
+    """The reply is assessed before it is kept (docs/replies.md): one below the county's threshold
+    (MINQING_REPLY_MIN_SCORE) goes out only with a stated reason (`override_reason`); the score, the
+    points left unanswered and the reason are kept in the event, the score on the reply and the case."""
+    text = text_field(f, "text", REPLY_LABELS[Reply.Kind.REPLY], minimum=5)
+    assessment = reply_quality.assess(case, text)
+    threshold = reply_quality.min_score()
+    below = threshold > 0 and assessment.score < threshold
+    reason = clean(str(f.get("override_reason") or "")).strip()[:500] if below else ""
+    if below and len(reason) < 4:
+        missing = f"；未答复：{'；'.join(p[:30] for p in assessment.unanswered[:3])}" if assessment.unanswered else ""
+        raise Invalid(f"答复质量评分 {assessment.score:.2f} 低于本县标准 {threshold:.2f}"
+                      f"{'（空泛答复）' if assessment.hollow else ''}{missing}。请补充针对性的答复内容，"
+                      "或在“低于答复质量标准仍发送的理由”中说明理由（至少4个字）", field="override_reason",
+                      code="reply_below_threshold")
+    _reply(case, user, f, Reply.Kind.REPLY, score=assessment.score, override_reason=reason)
     case.replied_at = clock.now()
-    return {}
+    case.reply_score = assessment.score
+    case._reply_assessment = reply_quality.public(assessment)  # what the API answers the sender
+    data = {"reply_quality": {"score": assessment.score, "relevance": assessment.relevance,
+                              "completeness": assessment.completeness, "basis": assessment.basis.strength,
+                              "boilerplate": assessment.boilerplate.share, "hollow": assessment.hollow,
+                              "unanswered": assessment.unanswered[:6], "threshold": threshold}}
+    if reason:
+        data["override_reason"] = reason
+    return data
 
 
 def do_request_extension(case, user, f):

@@ -1,9 +1,12 @@
 """Citizens' pages: no account needed. Submit a voice, follow it with a tracking code, rate the reply."""
 
+import uuid
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ...errors import DomainError
+from ...intake.once import run_once
 from ...intake.services import submit_voice
 from ...ledger.actions import rate_by_tracking_code
 from ...ledger.models import Rating, Voice
@@ -30,17 +33,19 @@ def submit(request):
     if request.method == "POST":
         mode = form.get("mode")  # none chosen: the service decides (and asks when a name was given)
         data = {"text": form.get("text"), "title": form.get("title"), "channel": "web", "unit": form.get("unit"),
-                "address": form.get("address"),
+                "address": form.get("address"), "lat": form.get("lat"), "lng": form.get("lng"),
                 "submitter": {"mode": mode, "name": form.get("name"), "phone": form.get("phone")}}
-        try:
-            voice = submit_voice(data, None)
+        try:  # the page's key: a resend after a lost reply finds the first case (intake/once.py)
+            _, body, _ = run_once(form.get("idempotency_key") or None, None, "submit", data,
+                                  lambda: (201, {"tracking_code": submit_voice(data, None).tracking_code}))
         except DomainError as e:
             error = e
         else:
-            request.session["just_submitted"] = voice.tracking_code
-            return redirect("track", code=voice.tracking_code)
+            request.session["just_submitted"] = body["tracking_code"]
+            return redirect("track", code=body["tracking_code"])
     return render(request, "minqing/citizen/submit.html",
-                  {"groups": place_choices(), "form": form, "error": error}, status=400 if error else 200)
+                  {"groups": place_choices(), "form": form, "error": error, "key": uuid.uuid4()},
+                  status=400 if error else 200)
 
 
 def track_lookup(request):

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
-PAGES = {"rates", "warnings", "foresight"}
+PAGES = {"rates", "warnings", "foresight", "replies"}
 
 
 def doc_page(request, name):

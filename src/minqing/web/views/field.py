@@ -16,7 +16,7 @@ from ...field.models import PlanStatus, Visit
 from ...field.services import coverage, record_visit
 from ...org.scope import in_subtree
 from .citizen import place_choices
-from .staff import staff_required
+from .staff import attach_photo, staff_required
 
 VOICE_SLOTS = 3
 
@@ -25,7 +25,8 @@ VOICE_SLOTS = 3
 def visits_page(request):
     form, error = request.POST, None
     if request.method == "POST":
-        voices = [{"text": form.get(f"voice{i}"), "submitter": {"mode": "anonymous"}}
+        point = {"lat": form.get("lat"), "lng": form.get("lng")}  # where the visit was: each voice heard there
+        voices = [{"text": form.get(f"voice{i}"), "submitter": {"mode": "anonymous"}, **point}
                   for i in range(VOICE_SLOTS) if (form.get(f"voice{i}") or "").strip()]
         try:
             households = int(form.get("households") or 0)
@@ -37,8 +38,10 @@ def visits_page(request):
         except DomainError as e:
             error = e
         else:
-            numbers = "、".join(visit.cases.values_list("number", flat=True))
-            messages.success(request, "走访已登记" + (f"，诉求已受理：{numbers}" if numbers else ""))
+            numbers = list(visit.cases.order_by("id").values_list("number", flat=True))
+            messages.success(request, "走访已登记" + (f"，诉求已受理：{'、'.join(numbers)}" if numbers else ""))
+            if numbers:
+                attach_photo(request, numbers[0])  # the visit's photo goes with its first voice
             return redirect("visits")
     try:
         cov = coverage(request.user, request.GET.get("unit", ""), request.GET.get("since", ""), request.GET.get("until", ""))

@@ -10,6 +10,7 @@ from ...errors import NotFound
 from ...ledger.taxonomy import top_level_names
 from ...publicity.board import board, board_page_of, places_under, unit_or_404
 from ...publicity.notices import board_notices
+from ..templatetags.maps import map_config, place_centres
 
 
 def _unit(code):
@@ -28,6 +29,9 @@ def board_page(request, unit_code):
         "unit": unit, "items": items, "page": page, "more": more, "categories": top_level_names(),
         "notices": board_notices(unit),
         "places": places_under(unit), "category": category, "place": place,
+        "map": map_config(place_centres(unit), points=[
+            {k: c[k] for k in ("number", "title", "status", "status_label", "place", "lat", "lng", "approximate")}
+            for c in items if c["lat"] is not None]),
     })
 
 

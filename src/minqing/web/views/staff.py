@@ -4,7 +4,7 @@ of a voice, Excel import and export. Views only parse and call the services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -24,7 +24,7 @@ from ...ledger.paging import page_of
 from ...ledger.permissions import access_case, allowed_actions, cases_visible_to
 from ...ledger.present import DEADLINE_LABELS, case_summary
 from ...ledger.present import case_detail as present_detail
-from ...ledger.queries import FILTERS, apply_filters, inbox
+from ...ledger.queries import FILTERS, apply_filters, inbox, recorded_open
 from ...ledger.similar import similar_for
 from ...org.models import Role
 from ...org.scope import units_visible_to
@@ -60,6 +60,8 @@ def case_list(request):
     try:
         if box == "inbox":
             qs = inbox(qs, request.user)
+        elif box == "mine":
+            qs = recorded_open(qs, request.user)
         qs = apply_filters(qs, params)
         rows, count, page, pages, exact = page_of(qs, request.GET.get("page", 1))
     except DomainError as e:
@@ -102,7 +104,18 @@ def case_detail(request, number):
         "suggestion": suggest.for_case(case) if case.status in ("accepted", "returned") else None,
         "may_dispatch": any(f["action"].name == "dispatch" for f in forms),
         "history": citizen_history(request.user, case), "vulnerable": Vulnerable.choices,
+        **_reply_help(case, forms),
     })
+
+
+def _reply_help(case, forms) -> dict:
+    """Beside the reply form (docs/replies.md): the county's threshold and the best-scored replies of
+    similar closed cases, to adapt — never sent as they are."""
+    if not any(f["action"].name == "reply" for f in forms):
+        return {}
+    from ...ledger.reply_quality import min_score, precedent_replies
+
+    return {"reply_threshold": min_score(), "reply_precedents": precedent_replies(case)}
 
 
 def _on_case(request, number, do, success: str = ""):
@@ -185,7 +198,7 @@ def case_new(request):
     """Quick entry of a voice heard on a visit, at the window or on the phone."""
     form, error = request.POST, None
     if request.method == "POST":
-        data = {k: form.get(k) for k in ("text", "title", "channel", "unit", "address", "urgency")}
+        data = {k: form.get(k) for k in ("text", "title", "channel", "unit", "address", "urgency", "lat", "lng")}
         data["submitter"] = {"mode": form.get("mode"), "name": form.get("name"), "phone": form.get("phone")}
         try:
             voice = submit_voice(data, request.user)
@@ -193,13 +206,27 @@ def case_new(request):
             error = e
         else:
             messages.success(request, f"已受理，编号 {voice.case.number}，查询码 {voice.tracking_code}（请告知群众）")
+            attach_photo(request, voice.case.number)
             return redirect("case_detail", number=voice.case.number)
     default_channel = "visit" if request.user.role == Role.GRID else "phone"
     return render(request, "minqing/staff/case_new.html", {
-        "groups": place_choices(with_grids=True), "form": form, "error": error, "channels": Channel.choices,
+        "groups": place_choices(with_grids=True), "form": form, "error": error,
+        "channels": [c for c in Channel.choices if c[0] != Channel.OPEN311],  # only Open311 clients write it
         "urgencies": Urgency.choices, "default_channel": default_channel,
         "default_unit": request.user.unit.code if request.user.unit_id else "",
     }, status=400 if error else 200)
+
+
+def attach_photo(request, number: str) -> None:
+    """The photo taken on the spot (the form's `photo` field, when the page is sent without its script):
+    attached to the new case; a refused file is said, the case stays."""
+    from ...ledger.attachments import add_attachment
+
+    if photo := request.FILES.get("photo"):
+        try:
+            add_attachment(request.user, number, photo)
+        except DomainError as e:
+            messages.warning(request, f"照片没有附上：{e.message}")
 
 
 @staff_required
@@ -232,5 +259,25 @@ def ledger_import(request):
             result = import_ledger(upload, mapping=request.POST.get("mapping") or None, user=request.user)
         except DomainError as e:
             error = e
-    return render(request, "minqing/staff/import.html", {"result": result, "error": error},
+    return render(request, "minqing/staff/import.html", {"result": result, "error": error,
+                                                         "jobs": _import_jobs(request.user)[:10]},
                   status=400 if error else 200)
+
+
+def _import_jobs(user):
+    """The imports a user may follow: their own; an admin's, everyone's."""
+    from ...intake.models import ImportJob
+
+    jobs = ImportJob.objects.order_by("-id")
+    return jobs if user.role == Role.ADMIN else jobs.filter(user=user)
+
+
+@staff_required
+def ledger_import_job(request, job_id: int):
+    """How far an import's text work has come (polled by the import page's import.js)."""
+    if request.user.role not in (Role.DISPATCHER, Role.ADMIN):
+        raise PermissionDenied
+    job = _import_jobs(request.user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    return JsonResponse(job.as_dict())

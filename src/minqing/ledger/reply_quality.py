@@ -1,0 +1,105 @@
+"""Reply quality in the ledger (SPEC C9, C16; docs/replies.md): the assessment of a draft or a sent reply
+against the ledger's own word and reply statistics, the county's threshold, and the best-scored replies
+of similar closed cases as material to adapt.
+
+The assessment itself is pure (text/replies.py). What it compares against is built here: the word
+document frequencies of a sample of the ledger's cases (their stored, already segmented search_text)
+and the shingle counts of a sample of its replies, rebuilt hourly per process; a ledger with fewer than
+YOUNG replies also counts the shipped sample's (text/data/reply_stats.json.gz), so a new county knows
+"您的留言已收悉" for the formula it is from its first reply."""
+
+import random
+import time
+from collections import Counter
+
+from django.conf import settings
+
+from ..text.replies import Assessment, assess_reply
+from ..text.reply_corpus import ReplyCorpus, fold, sample_corpus, shingles
+from .models import Case, Reply
+
+YOUNG = 2000  # replies: below this the shipped sample's counts are added to the ledger's
+SAMPLE = 5000  # cases and replies read to build the statistics
+MAX_AGE = 3600
+_corpus: tuple[float, ReplyCorpus] | None = None
+
+
+def min_score() -> float:
+    """The county's threshold: a reply scoring below it needs a stated reason to be sent (0 turns it off)."""
+    return float(getattr(settings, "MINQING_REPLY_MIN_SCORE", 0.3))
+
+
+def _sample_ids(model, kind_filter: dict) -> list:
+    qs = model.objects.filter(**kind_filter)
+    last = qs.order_by("-id").values_list("id", flat=True).first() or 0
+    if last <= SAMPLE:
+        return list(qs.values_list("id", flat=True))
+    return random.Random(last).sample(range(1, last + 1), SAMPLE)
+
+
+def ledger_corpus() -> ReplyCorpus:
+    """The ledger's own statistics (hourly per process), with the shipped sample's while the ledger is young."""
+    global _corpus
+    if _corpus and time.monotonic() - _corpus[0] < MAX_AGE:
+        return _corpus[1]
+    word_df: Counter = Counter()
+    texts = Case.objects.filter(id__in=_sample_ids(Case, {})).values_list("search_text", flat=True)
+    messages = 0
+    for text in texts.iterator(chunk_size=2000):
+        messages += 1
+        word_df.update(set((text or "").split()))
+    shingle_df: Counter = Counter()
+    replies = 0
+    rows = Reply.objects.filter(id__in=_sample_ids(Reply, {"kind": Reply.Kind.REPLY}), kind=Reply.Kind.REPLY)
+    for text in rows.values_list("text", flat=True).iterator(chunk_size=2000):
+        replies += 1
+        shingle_df.update(shingles(fold(text)))
+    corpus = ReplyCorpus(word_df, messages, shingle_df, replies)
+    if replies < YOUNG:
+        corpus = corpus.merged(sample_corpus())
+    _corpus = (time.monotonic(), corpus)
+    return corpus
+
+
+def forget_corpus() -> None:
+    global _corpus
+    _corpus = None
+
+
+def assess(case: Case, reply: str) -> Assessment:
+    """A reply (or a draft) to this case, judged against the ledger's statistics."""
+    return assess_reply(case.text or case.text_norm or "", reply, case.title, corpus=ledger_corpus())
+
+
+def assess_text(text: str, reply: str, title: str | None = None) -> Assessment:
+    return assess_reply(text, reply, title, corpus=ledger_corpus())
+
+
+def public(a: Assessment) -> dict:
+    """The API's and the page's shape (the contract of POST /api/text/assess_reply), plus `passes` and
+    the threshold it was judged by."""
+    d = a.as_dict()
+    threshold = min_score()
+    return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
+            "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
+            "notes": d["notes"], "hollow": d["hollow"], "points": d["points"],
+            "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
+
+
+def precedent_replies(case: Case, limit: int = 3) -> list[dict]:
+    """Beside the draft: the replies of similar closed cases, best-scored first, to adapt — never sent as
+    they are. A precedent's reply without a stored score (sent before scores existed, or imported) is
+    scored now against its own case."""
+    from .similar import precedents_of
+
+    out = []
+    for m in precedents_of(case, limit=8):
+        reply = Reply.objects.filter(case=m.case, kind=Reply.Kind.REPLY).order_by("-at", "-id").first()
+        if reply is None:
+            continue
+        score = reply.score if reply.score is not None else assess(m.case, reply.text).score
+        out.append({"number": m.case.number, "title": m.case.title, "similarity": round(m.score, 3),
+                    "score": round(score, 3), "reply": reply.text, "rating": m.case.rating or None,
+                    "rating_label": str(m.case.get_rating_display()) if m.case.rating else ""})
+    out.sort(key=lambda p: (-p["score"], -p["similarity"]))
+    return out[:limit]

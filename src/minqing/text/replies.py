@@ -1,0 +1,301 @@
+"""Does a reply answer the voice? (SPEC C9, C16; docs/replies.md) A pure function over plain strings.
+
+`assess_reply(text, reply, title)` looks at four things, each with the words that drove it:
+
+- relevance: the share of what the message is about — its rarest content words, places first (景蓉华苑,
+  停车费, 潇楚南路) weighted by how rare they are among citizens' messages — that the reply speaks of,
+  blended with how much of the message's title it takes up. Category words every complaint of the kind
+  uses (小区, 问题) weigh little, so a reply to another estate's parking complaint does not pass;
+- completeness: the message split into its points — each sentence that asks, proposes or questions
+  (能否、何时、为什么、希望、建议…; the title when none does) — and each point checked by its own words;
+  the points the reply leaves out are named (`unanswered`);
+- basis (text/reply_basis.py): what the citizen can check — a rule or document number, a measured fact,
+  a date, a next step (依据、措施、时限) — present or not, with a strength;
+- boilerplate: the share of the reply's characters in runs that many other replies say word for word
+  (text/reply_corpus.py).
+
+The score is how far the reply answers (0.7 × relevance + 0.3 × completeness) times how well
+(0.6 + 0.25 × basis strength + 0.15 × the share that is not formula): a reply that does not speak of
+the message scores near 0 however many documents it cites; one that does loses up to 40% for saying
+nothing checkable in a formula. A reply is *hollow* when it says next to nothing of the message (relevance under half of
+HOLLOW_RELEVANCE, or under HOLLOW_RELEVANCE with nothing to check), is mostly formula with nothing to
+check, or is a line long."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+
+from .keywords import content_words
+from .normalise import normalise
+from .reply_basis import Basis, find_basis
+from .reply_corpus import SHINGLE, ReplyCorpus, fold, sample_corpus
+from .segment import words
+
+MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every point (99% of the TipDM messages are shorter, raw), bounded time
+TERMS = 12  # message words that stand for what it is about
+ANSWERING = {"relevance": 0.7, "completeness": 0.3}
+QUALITY = {"floor": 0.6, "basis": 0.25, "boilerplate": 0.15}
+HOLLOW_RELEVANCE = 0.25
+BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
+POINT_ANSWERED = 0.4  # share of a point's own words the reply must speak of
+MAX_POINTS = 6
+PLACE_BOOST = 1.5
+# words every message and every reply use: never what a message is about
+GENERIC = frozenset("""问题 情况 反映 相关 部门 有关 政府 领导 工作 处理 解决 希望 要求 建议 请问 谢谢 你好 您好 尊敬 市民
+网友 留言 答复 回复 关注 支持 感谢 目前 现在 已经 没有 不能 能否 是否 可以 怎么 如何 为什么 为何 什么 时候 一直
+严重 非常 很多 一下 这个 那个 这些 我们 大家 书记 市长 主任 请求 恳请 尽快 及时 落实 有关部门 相关部门 我市 本市
+进行 存在 造成 影响 导致 发现 表示 认为 知道 情况 一个 一些 时间 今天 今年 去年 每天 居民 群众 老百姓 百姓""".split())
+PLACE_END = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "苑", "公寓", "大厦", "广场", "公园", "社区", "村", "镇",
+             "乡", "街道", "县", "中学", "小学", "幼儿园", "学校", "学院", "大学", "医院", "卫生院", "市场", "车站", "桥",
+             "工业园", "开发区", "家园", "新城", "湾")
+_CODED_PLACE = re.compile(r"[A-Za-z]+\d*(?:省|市|区|县)")
+_CODED = re.compile(r"^[a-z]{0,3}\d+[a-z0-9]*$|^\d")
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_ASK = re.compile(r"[？?]|吗|能否|可否|是否|何时|什么时候|为什么|为何|怎么|如何|怎样|请问|希望|建议|要求|恳请|请求|呼吁|"
+                  r"应当|应该|尽快|盼|请.{0,8}(解决|处理|查处|整改|核实|回复|答复|落实|帮助|关注|监管|协调|取缔|制止|调查)")
+
+
+@dataclass
+class Boilerplate:
+    flagged: bool
+    share: float
+    phrases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Point:
+    text: str
+    answered: bool
+    coverage: float
+    found: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assessment:
+    score: float
+    relevance: float
+    completeness: float
+    basis: Basis
+    boilerplate: Boilerplate
+    points: list[Point]
+    unanswered: list[str]
+    hollow: bool
+    notes: list[str]
+    matched: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The API's shape: every figure in 0..1, basis and boilerplate as {flag, strength/share, words}."""
+        d = asdict(self)
+        d["basis"] = {"present": self.basis.present, "strength": self.basis.strength, "found": self.basis.found}
+        d["boilerplate"] = {"flagged": self.boilerplate.flagged, "share": self.boilerplate.share,
+                            "phrases": self.boilerplate.phrases}
+        return d
+
+
+def _is_place(w: str) -> bool:
+    return len(w) >= 3 and w.endswith(PLACE_END)
+
+
+@functools.lru_cache(maxsize=4096)
+def _content(text: str) -> tuple[str, ...]:
+    """Content words: no function words (keywords.content_words), no words every message uses, no coded
+    names — "A市楚府名邸" is cut as 市楚府 + 名邸 unless the code goes first. Cached: a message's sentences
+    are cut once for its terms and its points, and a draft checked again is the same message."""
+    ws = content_words(words(_CODED_PLACE.sub(" ", text)))
+    return tuple(w for w in ws if len(w) >= 2 and w not in GENERIC and not _CODED.match(w))
+
+
+def sentences(text: str) -> list[str]:
+    return [m.group(0).strip(" ，,、") for m in _SENTENCE.finditer(text) if m.group(0).strip(" ，,、")]
+
+
+def _weights(ws: list[str], corpus: ReplyCorpus) -> dict[str, float]:
+    """Each distinct word's weight: its rarity among messages, places boosted."""
+    return {w: corpus.idf(w) * (PLACE_BOOST if _is_place(w) else 1.0) for w in dict.fromkeys(ws)}
+
+
+def _found(term: str, reply: str) -> bool:
+    """A word is spoken of if the reply holds it, or holds its place name without the place word
+    (景蓉华苑 → 景蓉), or a four-character word's two halves."""
+    if term in reply:
+        return True
+    if _is_place(term):
+        stem = next((term[:-len(s)] for s in PLACE_END if term.endswith(s)), term)
+        return len(stem) >= 2 and stem in reply
+    return len(term) == 4 and term[:2] in reply and term[2:] in reply
+
+
+def _coverage(weights: dict[str, float], reply: str) -> tuple[float, list[str], list[str]]:
+    total = sum(weights.values())
+    if not total:
+        return 0.0, [], []
+    found = [w for w in weights if _found(w, reply)]
+    missed = [w for w in weights if w not in found]
+    return sum(weights[w] for w in found) / total, found, missed
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[\W_]+", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def key_terms(title: str, text: str, corpus: ReplyCorpus, k: int = TERMS) -> dict[str, float]:
+    """What the message is about: its k heaviest content words — rarity among messages, × 2 in the title,
+    more for a word said again; a word said once that no other message uses (a typo, a turn of phrase:
+    孙女, 好似) weighs less, it is not the subject."""
+    in_title = set(_content(title))
+    ws = [w for s in sentences(text) for w in _content(s)]
+    counts: dict[str, int] = {}
+    for w in list(in_title) + ws:
+        counts[w] = counts.get(w, 0) + 1
+    scored = {}
+    for w, n in counts.items():
+        weight = corpus.idf(w) * (PLACE_BOOST if _is_place(w) else 1.0) * (1 + 0.3 * min(n - 1, 3))
+        if w in in_title:
+            weight *= 2
+        elif n == 1 and corpus.word_df.get(w, 0) == 0:
+            weight *= 0.4
+        scored[w] = weight
+    top = sorted(scored, key=lambda w: (-scored[w], w))[:k]
+    return {w: scored[w] for w in top}
+
+
+_CJK_ONLY = re.compile(r"[^\u4e00-\u9fff]+")
+_QUOTED = re.compile(r"(?:反映|关于|留言|来信|来电|咨询|投诉|举报|建议|反馈)[的了是为：:]{0,2}[“\"]([^”\"]{8,60})[”\"]")
+
+
+def _elsewhere(message: str, reply: str) -> list[str]:
+    """Problems the reply restates in quotes after 反映/关于/留言… (您反映的“…小区停车收费问题”) that the
+    message does not say: a sign it answers another message. Quotes of rules are not looked at."""
+    mine = _bigrams(message)
+    out = []
+    for m in _QUOTED.finditer(reply):
+        quoted = _bigrams(_CJK_ONLY.sub("", m.group(1)))
+        if len(quoted) >= 6 and len(quoted & mine) / len(quoted) < 0.3:
+            out.append(m.group(1))
+    return out
+
+
+def split_points(title: str, text: str) -> list[str]:
+    """The message's distinct points: each sentence that asks, proposes or questions, in order; the
+    title when no sentence does (a message that only tells asks what its title says)."""
+    out, seen = [], set()
+    for s in sentences(text):
+        if len(s) >= 6 and _ASK.search(s) and s not in seen:
+            seen.add(s)
+            out.append(s)
+    if not out:
+        return [title.strip() or text[:60].strip()] if (title.strip() or text.strip()) else []
+    return out
+
+
+def _merge_points(points: list[str]) -> list[str]:
+    """At most MAX_POINTS: the last ones are joined to the ones before (a long list of asks is one message)."""
+    while len(points) > MAX_POINTS:
+        points = points[:MAX_POINTS - 1] + ["".join(points[MAX_POINTS - 1:])]
+    return points
+
+
+def _check_points(points: list[str], reply: str, corpus: ReplyCorpus, shared: set[str]) -> list[Point]:
+    out = []
+    for p in points:
+        ws = _content(p)
+        own = [w for w in ws if w not in shared] if len(points) > 1 else ws
+        weights = _weights(own or ws, corpus)
+        if not weights:  # nothing to check it by ("怎么办？"): it goes with the message as a whole
+            continue
+        cov, found, missing = _coverage(weights, reply)
+        answered = cov >= POINT_ANSWERED or any(weights[w] >= 6 and w in found for w in found)
+        out.append(Point(p[:120], answered, round(cov, 3), found[:8], missing[:8]))
+    return out
+
+
+def _boilerplate(reply: str, corpus: ReplyCorpus) -> Boilerplate:
+    """The share of the reply's characters inside a shingle that max(5, 1%) of the corpus's replies share."""
+    folded = fold(reply)
+    if len(folded) < SHINGLE or not corpus.replies:
+        return Boilerplate(False, 0.0)
+    at, df = corpus.common_at(), corpus.shingle_df
+    covered = [False] * len(folded)
+    for i in range(len(folded) - SHINGLE + 1):
+        if df.get(folded[i:i + SHINGLE], 0) >= at:
+            covered[i:i + SHINGLE] = [True] * SHINGLE
+    share = sum(covered) / len(folded)
+    phrases, i = [], 0
+    while i < len(folded) and len(phrases) < 5:  # the longest formula runs, for the handler to see
+        if covered[i]:
+            j = i
+            while j < len(folded) and covered[j]:
+                j += 1
+            if j - i >= 8:
+                phrases.append(folded[i:j][:30])
+            i = j
+        else:
+            i += 1
+    return Boilerplate(share >= BOILERPLATE_AT, round(share, 3), phrases)
+
+
+def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: ReplyCorpus | None = None) -> Assessment:
+    corpus = corpus if corpus is not None else sample_corpus()
+    title = normalise(title or "")[:200]
+    text = normalise((text or "")[:MAX_CHARS])
+    answer = normalise((reply or "")[:MAX_CHARS])
+    terms = key_terms(title, text, corpus)
+    cov, matched, missed = _coverage(terms, answer)
+    title_bi = _bigrams(title)
+    title_cov = len(title_bi & _bigrams(answer)) / len(title_bi) if title_bi else cov
+    relevance = min(1.0, (0.75 * cov + 0.25 * title_cov) / 0.7)
+    elsewhere = _elsewhere(f"{title} {text}", answer)
+    if elsewhere:
+        relevance *= 0.5
+
+    raw_points = _merge_points(split_points(title, text))
+    if len(raw_points) > 1:
+        counts: dict[str, int] = {}
+        for p in raw_points:
+            for w in set(_content(p)):
+                counts[w] = counts.get(w, 0) + 1
+        shared = {w for w, n in counts.items() if n == len(raw_points)}
+    else:
+        shared = set()
+    points = _check_points(raw_points, answer, corpus, shared)
+    completeness = sum(p.answered for p in points) / len(points) if points else relevance
+    unanswered = [p.text for p in points if not p.answered]
+
+    basis = find_basis(answer)
+    boiler = _boilerplate(answer, corpus)
+    answering = ANSWERING["relevance"] * relevance + ANSWERING["completeness"] * completeness
+    quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
+    score = answering * quality
+    hollow = (relevance < HOLLOW_RELEVANCE / 2 or (relevance < HOLLOW_RELEVANCE and not basis.present)
+              or (boiler.flagged and not basis.present) or len(answer) < 15)
+    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere)
+    return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,
+                      unanswered, hollow, notes, matched, missed)
+
+
+def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere) -> list[str]:
+    notes = []
+    if hollow:
+        notes.append("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限")
+    if elsewhere:
+        notes.append(f"答复引述的“{elsewhere[0][:30]}”不是本留言反映的问题，请核对是否答错了留言")
+    if matched:
+        notes.append(f"相关：答复提到了 {'、'.join(matched[:8])}（相关度 {relevance:.0%}）")
+    if missed:
+        notes.append(f"未提到留言中的 {'、'.join(missed[:8])}")
+    for p in points:
+        if not p.answered:
+            notes.append(f"未答复的诉求：“{p.text[:60]}”" + (f"（未提到 {'、'.join(p.missing[:4])}）" if p.missing else ""))
+    if basis.present:
+        notes.append(f"依据：{'；'.join(basis.found[:6])}")
+    else:
+        notes.append("缺少可核实的依据：没有政策文件、文号、核实的事实、日期或下一步措施")
+    if boiler.share >= 0.3:
+        quoted = "、".join(f"“{p}”" for p in boiler.phrases[:3])
+        notes.append(f"套话：答复的 {boiler.share:.0%} 与其他答复逐字相同" + (f"，如 {quoted}" if quoted else ""))
+    return notes

@@ -1,0 +1,143 @@
+"""What a reply assessment compares against (pure): how common each word is in citizens' messages (so
+that 停车 weighs less than 景蓉华苑) and how many replies say each short run of characters (so that
+"您的留言已收悉" is known for the formula it is).
+
+`ReplyCorpus` holds both counts. The ledger builds one from its own messages and replies
+(ledger/reply_quality.py); a county too young to have replies borrows the shipped sample statistics
+(`data/reply_stats.json.gz`: word document frequencies of 2,500 real messages and the character
+6-grams that at least three of their 2,500 real government replies share), rebuilt with
+`python -m minqing.text.reply_corpus FILE.xlsx`. Shingles are taken after `shingle_text`: numbers,
+coded names (A00023583, A2区) and punctuation folded, so "2019年5月9日" and "2020年1月2日" are the same
+formula, and a reply that repeats a formula with another date is still repeating it."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import math
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from .normalise import normalise
+
+STATS = Path(__file__).parent / "data" / "reply_stats.json.gz"
+SHINGLE = 6  # characters in one shingle: long enough to be a phrase, short enough to survive an edit
+KEEP_WORD_DF, KEEP_SHINGLE_DF = 2, 3  # what the shipped file keeps (rarer counts say nothing)
+COMMON_MIN, COMMON_SHARE = 5, 0.01  # a shingle is a formula in max(5, 1% of the replies) or more
+REPLY_HEADERS = ("答复意见", "答复内容", "回复意见", "回复内容", "答复", "回复", "reply", "answer")
+
+_CODED = re.compile(r"[A-Za-z0-9０-９.．]+")
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def shingle_text(text: str) -> str:
+    """The reply as compared for boilerplate: normalised, numbers and codes folded to 0, no punctuation."""
+    return fold(normalise(text))
+
+
+def fold(normalised: str) -> str:
+    return _NOISE.sub("", _CODED.sub("0", normalised))
+
+
+def shingles(folded: str) -> set[str]:
+    return {folded[i:i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
+
+
+class ReplyCorpus:
+    """Word document frequencies over `messages` messages and shingle document frequencies over
+    `replies` replies; counts add up (`merged`), so the ledger's and the sample's can be combined."""
+
+    def __init__(self, word_df: Counter | None = None, messages: int = 0, shingle_df: Counter | None = None,
+                 replies: int = 0):
+        self.word_df = word_df if word_df is not None else Counter()
+        self.messages = messages
+        self.shingle_df = shingle_df if shingle_df is not None else Counter()
+        self.replies = replies
+
+    @classmethod
+    def build(cls, messages: Iterable[str] = (), replies: Iterable[str] = ()) -> ReplyCorpus:
+        """`messages` are texts (title and body), `replies` reply texts; both normalised here."""
+        from .segment import words
+
+        corpus = cls()
+        for text in messages:
+            corpus.messages += 1
+            corpus.word_df.update(set(words(normalise(text)[:3000])))
+        for text in replies:
+            corpus.replies += 1
+            corpus.shingle_df.update(shingles(shingle_text(text)))
+        return corpus
+
+    def merged(self, other: ReplyCorpus) -> ReplyCorpus:
+        return ReplyCorpus(self.word_df + other.word_df, self.messages + other.messages,
+                           self.shingle_df + other.shingle_df, self.replies + other.replies)
+
+    def idf(self, word: str) -> float:
+        return math.log((self.messages + 1) / (self.word_df.get(word, 0) + 1)) + 1.0
+
+    def common_at(self) -> float:
+        """Replies a shingle must be found in to count as a formula."""
+        return max(COMMON_MIN, COMMON_SHARE * self.replies)
+
+    def to_json(self) -> dict:
+        return {"messages": self.messages, "replies": self.replies, "shingle": SHINGLE,
+                "word_df": {w: n for w, n in self.word_df.items() if n >= KEEP_WORD_DF},
+                "shingle_df": {s: n for s, n in self.shingle_df.items() if n >= KEEP_SHINGLE_DF}}
+
+    @classmethod
+    def from_json(cls, d: dict) -> ReplyCorpus:
+        return cls(Counter(d.get("word_df", {})), int(d.get("messages", 0)), Counter(d.get("shingle_df", {})),
+                   int(d.get("replies", 0)))
+
+
+@functools.cache
+def sample_corpus() -> ReplyCorpus:
+    """The shipped statistics (an empty corpus if a package was built without its data)."""
+    try:
+        with gzip.open(STATS, "rt", encoding="utf-8") as f:
+            return ReplyCorpus.from_json(json.load(f))
+    except OSError:
+        return ReplyCorpus()
+
+
+def read_replies(path) -> list[tuple[str, str, str]]:
+    """(title, text, reply) of each row of an Excel file in the TipDM format (loose headers) that has a reply."""
+    from python_calamine import CalamineWorkbook
+
+    from .corpus import TEXT_HEADERS, TITLE_HEADERS, _find
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    start = next((i for i, row in enumerate(rows[:10])
+                  if _find([str(h or "").strip() for h in row], REPLY_HEADERS) is not None), None)
+    if start is None:
+        raise ValueError(f"{Path(path).name}: no 答复意见 column in the first ten rows")
+    header = [str(h or "").strip() for h in rows[start]]
+    ri = _find(header, REPLY_HEADERS)
+    ti, xi = _find(header, TITLE_HEADERS), _find(header, TEXT_HEADERS)
+    out = []
+    for row in rows[start + 1:]:
+        def cell(i, row=row):
+            return "" if i is None or i >= len(row) or row[i] is None else str(row[i]).strip()
+
+        if cell(ri) and (cell(ti) or cell(xi)):
+            out.append((cell(ti), cell(xi), cell(ri)))
+    return out
+
+
+def build_stats(path, out: Path = STATS) -> Path:
+    rows = read_replies(path)
+    corpus = ReplyCorpus.build((f"{t} {x}" for t, x, _r in rows), (r for _t, _x, r in rows))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as raw:
+        raw.write(json.dumps(corpus.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return out
+
+
+if __name__ == "__main__":
+    target = build_stats(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[4] / "shared"
+                         / "data" / "tipdm2020c" / "messages_with_replies.xlsx")
+    print(f"wrote {target} ({target.stat().st_size:,} bytes)")

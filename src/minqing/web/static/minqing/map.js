@@ -1,0 +1,287 @@
+// The maps (docs/map.md), one script for three uses, all from a JSON block the page carries
+// (<script type="application/json" id="map-config">; the Content-Security-Policy runs no inline script):
+// - the staff map (/map/): the cases of the user's scope as clustered points (supercluster), from
+//   map/cases.json with the page's own filters, the hotspots where their cases are;
+// - the public board's map (/public/<unit>/): the page's cases at ~100 m (rounded by the server;
+//   Leaflet.markercluster);
+// - the point picker of the intake forms (/submit/, /cases/new/, /visits/): "use my location" or a click
+//   on the map sets the hidden lat/lng inputs.
+// Tiles come from the operator's MINQING_MAP_TILES; without them a plain background with the units' names.
+(function () {
+  "use strict";
+  var cfgEl = document.getElementById("map-config");
+  if (!cfgEl || !window.L) return;
+  var cfg = JSON.parse(cfgEl.textContent);
+  var CHINA = [35, 105];
+  // A county's map never needs the whole country: clustering keeps an index per zoom level from minZoom to
+  // maxZoom, so starting at 8 (a region of ~1,000 km) instead of 3 saves a third of the work for 50,000 points.
+  var MIN_ZOOM = 8;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function baseMap(node, opts) {
+    var map = L.map(node, Object.assign({preferCanvas: true, zoomSnap: 0.5, minZoom: MIN_ZOOM, maxZoom: 18}, opts || {}));
+    map.attributionControl.setPrefix("Leaflet");
+    if (cfg.tiles && cfg.tiles.length) {
+      cfg.tiles.forEach(function (url) {
+        L.tileLayer(url, {subdomains: cfg.subdomains || "abc", maxZoom: 18, attribution: cfg.attribution || ""}).addTo(map);
+      });
+    } else {
+      node.classList.add("plain");
+      map.attributionControl.addAttribution("无底图（未设置 MINQING_MAP_TILES）");
+    }
+    L.control.scale({imperial: false}).addTo(map);
+    return map;
+  }
+
+  // The units' centres and names: the background's landmarks when there are no tiles (a township's
+  // area as a dashed ring, names by level as one zooms in); over tiles, which name the places already,
+  // the names only. Drawn on the canvas with explicit styles: a canvas path takes no CSS class.
+  function unitLayer(map, units) {
+    var layer = L.layerGroup();
+    var plain = !(cfg.tiles && cfg.tiles.length);
+    (units || []).forEach(function (u) {
+      var level = u.level || "village";
+      if (plain && level === "township") {
+        L.circle([u.lat, u.lng], {radius: 3500, color: "#c9bfa9", weight: 1, dashArray: "4 4", fillColor: "#e4dccb",
+                                  fillOpacity: 0.35, interactive: false}).addTo(layer);
+      }
+      var label = el("span", "unit-label " + level, u.name);
+      L.marker([u.lat, u.lng], {icon: L.divIcon({className: "unit-label-icon", html: label, iconSize: null}),
+                                interactive: false, keyboard: false, pane: "overlayPane"}).addTo(layer);
+    });
+    function byZoom() {  // villages from zoom 12, grids from 15: a county's hundreds of names do not pile up
+      var z = map.getZoom(), box = map.getContainer();
+      box.classList.toggle("show-villages", z >= 12);
+      box.classList.toggle("show-grids", z >= 15);
+    }
+    map.on("zoomend", byZoom);
+    map.whenReady(byZoom);
+    layer.addTo(map);
+    return layer;
+  }
+
+  function fit(map, bounds, fallback) {
+    if (bounds && bounds.isValid()) map.fitBounds(bounds.pad(0.08), {maxZoom: 16});
+    else if (fallback && fallback.isValid()) map.fitBounds(fallback.pad(0.08), {maxZoom: 14});
+    else map.setView(CHINA, MIN_ZOOM);
+  }
+
+  function unitBounds(units) {
+    return L.latLngBounds((units || []).map(function (u) { return [u.lat, u.lng]; }));
+  }
+
+  var COLOURS = {overdue: "#c8102e", open: "#1d4ed8", answered: "#0e9f6e", closed: "#667085", approximate: "#98a2b3"};
+  function colourOf(p) {
+    if (p.overdue) return COLOURS.overdue;
+    if (p.status === "closed") return COLOURS.closed;
+    if (p.status === "replied" || p.status === "followed_up") return COLOURS.answered;
+    return COLOURS.open;
+  }
+
+  // The public board's 30 cases: Leaflet.markercluster, which spreads cases at one rounded point apart
+  // (spiderfy) when clicked.
+  function clusterGroup() {
+    return L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true});
+  }
+
+  // ---- the staff map: up to 50,000 points, clustered by supercluster (a k-d tree built once, then only the
+  // clusters in view are drawn, a few hundred markers), so that the county's open cases are on screen in
+  // well under a second; Leaflet.markercluster, which keeps a layer per point and a grid per zoom level,
+  // took 2–3 s of CPU for 50,000 (docs/map.md).
+  function clusterIcon(n, late) {
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    var inner = el("div");
+    inner.appendChild(el("span", "", n >= 10000 ? Math.round(n / 1000) + "k" : String(n)));
+    return L.divIcon({html: inner, className: "marker-cluster marker-cluster-" + size + (late ? " has-overdue" : ""),
+                      iconSize: L.point(40, 40)});
+  }
+
+  function caseLayer(map, features, labels, ready) {
+    var layer = L.layerGroup().addTo(map);
+    var index = new Supercluster({radius: 56, minZoom: MIN_ZOOM, maxZoom: 17,
+                                  map: function (p) { return {late: p.overdue ? 1 : 0}; },
+                                  reduce: function (acc, p) { acc.late += p.late; }});
+    index.load(features);
+    function popup(e) {
+      var p = e.target.props, box = el("div", "map-popup");
+      var a = el("a", "", p.number);
+      a.href = "/cases/" + encodeURIComponent(p.number) + "/";
+      box.appendChild(a);
+      box.appendChild(el("div", "", (labels[p.status] || p.status) + (p.overdue ? " · 已超期" : "") +
+                                    (p.category ? " · " + p.category : "")));
+      if (p.approximate) box.appendChild(el("div", "muted small", "无坐标，按所在单位中心显示"));
+      L.popup().setLatLng(e.target.getLatLng()).setContent(box).openOn(map);
+    }
+    function draw() {
+      var b = map.getBounds(), zoom = Math.round(map.getZoom());
+      var shown = index.getClusters([b.getWest() - 0.05, b.getSouth() - 0.05, b.getEast() + 0.05, b.getNorth() + 0.05], zoom);
+      layer.clearLayers();
+      shown.forEach(function (c) {
+        var at = [c.geometry.coordinates[1], c.geometry.coordinates[0]], p = c.properties, m;
+        if (p.cluster) {
+          m = L.marker(at, {icon: clusterIcon(p.point_count, p.late), title: p.point_count + " 件"});
+          m.on("click", function () { map.setView(at, Math.min(index.getClusterExpansionZoom(p.cluster_id), 18)); });
+        } else {
+          m = L.circleMarker(at, {radius: 6, weight: p.approximate ? 1 : 1.5, color: "#fff", fillOpacity: 0.9,
+                                  fillColor: p.approximate ? COLOURS.approximate : colourOf(p)});
+          m.props = p;
+          m.on("click", popup);
+        }
+        layer.addLayer(m);
+      });
+    }
+    map.on("moveend", draw);
+    draw();
+    requestAnimationFrame(ready);
+    return layer;
+  }
+
+  function staffMap(node) {
+    var map = baseMap(node);
+    var units = unitLayer(map, cfg.units);
+    var summary = document.getElementById("map-summary");
+    var started = performance.now();
+    var url = node.getAttribute("data-source") + window.location.search;
+    fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}}).then(function (r) {
+      if (!r.ok) return r.json().then(function (e) { throw new Error(e.error ? e.error.message : r.statusText); });
+      return r.json();
+    }).then(function (data) {
+      var fetched = performance.now(), features = data.features;
+      var south = 90, west = 180, north = -90, east = -180, approx = 0;
+      for (var i = 0; i < features.length; i++) {
+        var c = features[i].geometry.coordinates;
+        if (c[1] < south) south = c[1];
+        if (c[1] > north) north = c[1];
+        if (c[0] < west) west = c[0];
+        if (c[0] > east) east = c[0];
+        if (features[i].properties.approximate) approx++;
+      }
+      // the view first, then the points: drawn once, at the zoom they are seen at
+      fit(map, features.length ? L.latLngBounds([south, west], [north, east]) : null, unitBounds(cfg.units));
+      var cases = caseLayer(map, features, cfg.statuses || {}, function () {
+        var drawn = performance.now();
+        window.__map = {points: data.count, fetchMs: Math.round(fetched - started), renderMs: Math.round(drawn - fetched),
+                        totalMs: Math.round(drawn - started), hotspots: (data.hotspots || []).length};
+        node.setAttribute("data-ready", "1");
+      });
+      var hot = L.layerGroup();
+      (data.hotspots || []).forEach(function (h) {
+        var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
+                                                fillOpacity: 0.12});
+        circle.bindTooltip(h.title + " · 热度 " + h.heat + " · " + h.voices + " 人次", {permanent: true, direction: "top",
+                                                                                   className: "hotspot-label"});
+        circle.addTo(hot);
+      });
+      hot.addTo(map);
+      L.control.layers(null, {"工单": cases, "热点": hot, "单位": units}, {collapsed: true}).addTo(map);
+      if (summary) {
+        summary.textContent = "共 " + data.count.toLocaleString("zh-CN") + " 件" +
+          (approx ? "（其中 " + approx + " 件没有坐标，按所在单位中心显示）" : "") +
+          (data.unplaced ? "；另有 " + data.unplaced + " 件没有坐标，所在单位也未设中心，未显示" : "") +
+          (data.truncated ? "；超过 50,000 件，只显示最新的 50,000 件，请缩小筛选范围" : "") +
+          ((data.hotspots || []).length ? "；热点 " + data.hotspots.length + " 个" : "");
+      }
+    }).catch(function (err) {
+      if (summary) summary.textContent = "地图数据加载失败：" + (err && err.message || err);
+      node.setAttribute("data-ready", "error");
+    });
+  }
+
+  // ---- the public board's map: this page's cases, already rounded to ~100 m by the server
+  function publicMap(node) {
+    var map = baseMap(node, {scrollWheelZoom: false});
+    unitLayer(map, cfg.units);
+    var group = clusterGroup();
+    fit(map, (cfg.points || []).length ? L.latLngBounds(cfg.points.map(function (p) { return [p.lat, p.lng]; })) : null,
+        unitBounds(cfg.units));
+    group.addTo(map);
+    (cfg.points || []).forEach(function (p) {
+      var m = L.circleMarker([p.lat, p.lng], {radius: 7, weight: 1.5, color: "#fff", fillOpacity: 0.9,
+                                               fillColor: p.approximate ? COLOURS.approximate : colourOf(p)});
+      var box = el("div", "map-popup");
+      var a = el("a", "", p.title);
+      a.href = "#" + p.number;
+      box.appendChild(a);
+      box.appendChild(el("div", "muted small", p.status_label + " · " + p.place + (p.approximate ? " · 位置为村/社区中心" : " · 位置约百米")));
+      m.bindPopup(box);
+      group.addLayer(m);
+    });
+    node.setAttribute("data-ready", "1");
+  }
+
+  // ---- the intake forms' point picker
+  function picker(box) {
+    var form = box.closest("form"), node = box.querySelector("[data-point-map]");
+    var lat = box.querySelector("input[name=lat]"), lng = box.querySelector("input[name=lng]");
+    var out = box.querySelector("[data-point-out]"), locateBtn = box.querySelector("[data-point-locate]");
+    var map = baseMap(node, {scrollWheelZoom: false});
+    unitLayer(map, cfg.units);
+    var marker = null, shown = "";
+    function show(moveTo) {
+      var a = parseFloat(lat.value), b = parseFloat(lng.value);
+      shown = lat.value + "," + lng.value;
+      if (isFinite(a) && isFinite(b)) {
+        if (!marker) marker = L.marker([a, b], {draggable: true, icon: L.divIcon({className: "point-pin", iconSize: [18, 18]})})
+          .on("dragend", function () { set(marker.getLatLng().lat, marker.getLatLng().lng, "已移动到"); }).addTo(map);
+        marker.setLatLng([a, b]);
+        if (moveTo) map.setView([a, b], Math.max(map.getZoom(), 16));
+        out.textContent = out.textContent || ("位置：" + a.toFixed(5) + ", " + b.toFixed(5));
+      } else {
+        if (marker) { map.removeLayer(marker); marker = null; }
+        out.textContent = "";
+      }
+    }
+    function set(a, b, how) {
+      lat.value = a.toFixed(6);
+      lng.value = b.toFixed(6);
+      out.textContent = how + "：" + a.toFixed(5) + ", " + b.toFixed(5);
+      show(false);
+    }
+    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "已在地图上选定"); });
+    // The field form's own "记录当前位置" (field.js) fills the same inputs; so does the offline queue's reset:
+    // the picker follows whatever the inputs hold.
+    setInterval(function () { if (lat.value + "," + lng.value !== shown) { out.textContent = ""; show(true); } }, 700);
+    // One "locate" button on a form: where field.js shows its own (after the page has loaded), ours steps back.
+    function oneButton() {
+      var theirs = form && form.querySelector("[data-locate]");
+      locateBtn.hidden = !navigator.geolocation || !!(theirs && !theirs.hidden);
+    }
+    oneButton();
+    if (document.readyState !== "complete") window.addEventListener("load", oneButton);
+    locateBtn.addEventListener("click", function () {
+      out.textContent = "正在定位…";
+      navigator.geolocation.getCurrentPosition(function (p) {
+        set(p.coords.latitude, p.coords.longitude, "已定位（精度约 " + Math.round(p.coords.accuracy) + " 米）");
+        map.setView([p.coords.latitude, p.coords.longitude], 17);
+      }, function (err) {
+        out.textContent = "没能定位：" + err.message + "（需要 HTTPS 并允许定位；也可以在地图上点选）";
+      }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+    });
+    box.querySelector("[data-point-clear]").addEventListener("click", function () {
+      lat.value = ""; lng.value = ""; show(false);
+    });
+    var place = form && form.querySelector("select[name=unit]");
+    var byCode = {};
+    (cfg.units || []).forEach(function (u) { byCode[u.code] = u; });
+    function toPlace() {
+      var u = place && byCode[place.value];
+      if (u && !marker) map.setView([u.lat, u.lng], 15);
+    }
+    if (place) place.addEventListener("change", toPlace);
+    fit(map, null, unitBounds(cfg.units));
+    show(true);
+    toPlace();
+  }
+
+  var staff = document.querySelector("[data-map=staff]");
+  if (staff) staffMap(staff);
+  var pub = document.querySelector("[data-map=public]");
+  if (pub) publicMap(pub);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-point-picker]"), picker);
+})();

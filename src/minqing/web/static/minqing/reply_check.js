@@ -1,0 +1,72 @@
+// The reply form's check (issue 17, docs/replies.md): "检查答复" sends the draft with the case's title and
+// text to POST /api/text/assess_reply (the page's own session and CSRF token) and shows the score, the
+// points not yet answered and a warning for a hollow reply. "放入草稿" copies a precedent's reply into an
+// empty draft to be adapted; nothing is ever sent without the handler pressing 答复.
+(function () {
+  "use strict";
+  function csrf(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return input ? input.value : (m ? decodeURIComponent(m[1]) : "");
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function pct(x) { return Math.round(x * 100) + "%"; }
+  function show(box, a) {
+    box.textContent = "";
+    var head = el("p");
+    head.appendChild(el("strong", a.passes ? "" : "error", "评分 " + a.score.toFixed(2) + (a.passes ? "（达标）" : "（低于本县标准 " + a.threshold.toFixed(2) + "）")));
+    head.appendChild(el("span", "muted small", " 相关度 " + pct(a.relevance) + " · 完整性 " + pct(a.completeness) +
+      " · 依据 " + (a.basis.present ? "有" : "无") + " · 套话 " + pct(a.boilerplate.share)));
+    box.appendChild(head);
+    if (a.hollow) box.appendChild(el("p", "error", "⚠ 空泛答复：没有针对留言所说的问题作答"));
+    if (a.unanswered.length) {
+      box.appendChild(el("p", "", "尚未答复的诉求："));
+      var ul = el("ul");
+      a.unanswered.forEach(function (u) { ul.appendChild(el("li", "", u)); });
+      box.appendChild(ul);
+    }
+    var notes = el("ul", "muted small");
+    a.notes.forEach(function (n) { notes.appendChild(el("li", "", n)); });
+    box.appendChild(notes);
+    box.hidden = false;
+  }
+  function wire(block) {
+    var form = block.closest("form");
+    var draft = form && form.querySelector("textarea[name=text]");
+    var box = block.querySelector("[data-reply-check-result]");
+    var button = block.querySelector("[data-reply-check-button]");
+    if (!draft || !box || !button || !window.fetch) return;
+    button.addEventListener("click", function () {
+      if (!draft.value.trim()) { box.hidden = false; box.textContent = "请先填写答复内容"; return; }
+      button.disabled = true;
+      fetch(block.getAttribute("data-url"), {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrf(form)},
+        body: JSON.stringify({title: block.getAttribute("data-title"), text: block.getAttribute("data-text"), reply: draft.value})
+      }).then(function (r) {
+        return r.json().then(function (body) { return {ok: r.ok, body: body}; });
+      }).then(function (res) {
+        if (res.ok) show(box, res.body);
+        else { box.hidden = false; box.textContent = (res.body.error && res.body.error.message) || "检查失败"; }
+      }).catch(function () {
+        box.hidden = false; box.textContent = "网络不通，暂时无法检查";
+      }).then(function () { button.disabled = false; });
+    });
+    Array.prototype.forEach.call(block.querySelectorAll("[data-precedent-use]"), function (b) {
+      b.addEventListener("click", function () {
+        var text = b.parentNode.querySelector("[data-precedent-reply]").textContent;
+        if (draft.value.trim() && !window.confirm("草稿中已有内容，要在末尾加入这条参考答复吗？")) return;
+        draft.value = (draft.value.trim() ? draft.value + "\n" : "") + text;
+        draft.focus();
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-reply-check]"), wire);
+  });
+})();

@@ -1,0 +1,48 @@
+"""The reply form's 检查答复 in headless Chromium (issue 17): the static script calls the API with the
+page's session under the strict CSP and shows the score, the unanswered point and the hollow warning.
+Screenshots go to MINQING_SCREENSHOTS when it is set."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from minqing.ledger.actions import perform
+from tests.test_browser import ARGS, CHROMIUM, login, open_action
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_handler_checks_a_draft_before_sending(live_server, county, make_case):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    case = make_case(text="村口路灯坏了三个月，什么时候能修好？另外村口垃圾站臭气熏天，能否搬走？", title="路灯和垃圾站")
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    shots = os.environ.get("MINQING_SCREENSHOTS")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            login(page, live_server.url, "ha")
+            page.goto(f"{live_server.url}/cases/{case.number}/")
+            form = open_action(page, "reply")
+            form.locator("textarea[name=text]").fill("您的留言已收悉，已转交相关部门处理")
+            form.locator("[data-reply-check-button]").click()
+            result = form.locator("[data-reply-check-result]")
+            result.get_by_text("空泛答复").first.wait_for(timeout=15000)
+            form.locator("textarea[name=text]").fill("经核实，村口路灯线路老化，已于5月3日更换修复，现已正常照明。")
+            form.locator("[data-reply-check-button]").click()
+            page.wait_for_function("document.querySelector('[data-reply-check-result]').textContent.includes('垃圾站')",
+                                   timeout=15000)
+            assert "尚未答复的诉求" in result.inner_text()
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(shots) / "reply-check.png"), full_page=True)
+            assert not [e for e in errors if "Content Security Policy" in e]
+        finally:
+            browser.close()

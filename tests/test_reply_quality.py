@@ -1,0 +1,178 @@
+"""Reply quality (issue 17, docs/replies.md): the pure assessment, the API contract, the county's
+threshold on the reply action, and the figures per unit."""
+
+import pytest
+
+from minqing.errors import Invalid
+from minqing.ledger.actions import perform
+from minqing.ledger.models import CaseEvent, Reply
+from minqing.text.replies import assess_reply
+
+GENERIC = "您的留言已收悉，已转交相关部门处理"
+MESSAGES = [
+    ("景蓉华苑小区停车收费过高", "A2区桂花坪街道景蓉华苑小区业委会要求每月收取停车费300元，没有召开业主大会，请问是否合法？"),
+    ("潇楚南路修了一年还没修好", "潇楚南路洋湖段从2018年开始修，路挖得稀烂，一直不怎么动工，什么时候能修好？"),
+    ("民营幼儿园老师待遇太低", "民营幼儿园教师超负荷工作，收入低，养老和医疗保险都没交，希望提高民办幼儿园教师工资待遇。"),
+    ("村口路灯坏了", "甲村村口的路灯坏了三个月，晚上看不清路，老人摔倒过，请尽快修复。"),
+]
+TWO_QUESTIONS = ("小区门口路灯坏了三个月，什么时候能修好？另外，小区旁边的垃圾中转站臭气熏天，能否搬迁到远离居民楼的地方？")
+
+
+@pytest.mark.parametrize("title,text", MESSAGES)
+def test_a_generic_reply_is_flagged_hollow_for_any_message(title, text):
+    a = assess_reply(text, GENERIC, title)
+    assert a.hollow
+    assert a.score < 0.2 and a.relevance < 0.25
+    assert not a.basis.present
+    assert any("空泛" in n for n in a.notes)
+
+
+def test_a_reply_that_speaks_of_the_message_scores_well_above_a_generic_one():
+    title, text = MESSAGES[1]
+    good = ("您好！您反映的潇楚南路洋湖段施工问题，经调查，该路段原路基土质较差需整体换填，且有三趟雨污水管道施工。"
+            "目前已完成75%土方，预计2019年8月底完工通车。")
+    a = assess_reply(text, good, title)
+    assert not a.hollow and a.basis.present and "日期" in a.basis.kinds
+    assert a.score > assess_reply(text, GENERIC, title).score + 0.3
+    assert "潇楚南路" in a.matched or "洋湖" in a.matched
+
+
+def test_a_reply_answering_one_of_two_questions_names_the_other():
+    reply = "经核实，小区门口的路灯线路老化，已于5月3日更换修复，路灯现已正常照明。"
+    a = assess_reply(TWO_QUESTIONS, reply, "路灯和垃圾站的问题")
+    assert len(a.points) == 2
+    assert a.completeness == 0.5
+    assert len(a.unanswered) == 1 and "垃圾中转站" in a.unanswered[0]
+    assert any("未答复的诉求" in n and "垃圾" in n for n in a.notes)
+    both = reply + "垃圾中转站已列入搬迁计划，预计年底前迁至远离居民楼的地方。"
+    assert assess_reply(TWO_QUESTIONS, both, "路灯和垃圾站的问题").unanswered == []
+
+
+def test_basis_finds_document_numbers_rules_facts_and_next_steps():
+    from minqing.text.reply_basis import find_basis
+
+    b = find_basis("根据《A市人才购房及购房补贴实施办法》和长发〔2019〕2号文件，可申请3万元补贴。下一步将加快审核。2019年4月30日")
+    assert b.present and b.strength >= 0.9
+    assert {"文号", "政策法规", "核实的事实", "下一步措施"} <= set(b.kinds)
+    assert not find_basis("感谢您对我们工作的关心和支持。2019年4月30日").present  # a signature date is no basis
+
+
+def test_api_contract(api):
+    title, text = MESSAGES[0]
+    status, body = api("disp")("POST", "/api/text/assess_reply", {"title": title, "text": text, "reply": GENERIC})
+    assert status == 200
+    for key in ("score", "relevance", "completeness", "basis", "boilerplate", "unanswered", "notes"):
+        assert key in body
+    for key in ("score", "relevance", "completeness"):
+        assert 0 <= body[key] <= 1
+    assert isinstance(body["basis"]["present"], bool) and 0 <= body["basis"]["strength"] <= 1
+    assert isinstance(body["boilerplate"]["flagged"], bool) and 0 <= body["boilerplate"]["share"] <= 1
+    assert isinstance(body["unanswered"], list) and isinstance(body["notes"], list) and body["hollow"]
+    status, body = api("disp")("POST", "/api/text/assess_reply", {"text": "", "reply": "x"})
+    assert status == 400 and body["error"]["field"] == "text"
+    assert api()("POST", "/api/text/assess_reply", {"text": text, "reply": GENERIC})[0] == 401
+
+
+def _ready(make_case, county):
+    case = make_case(text="甲村村口的路灯坏了三个月，晚上看不清路，请尽快修复。", title="村口路灯坏了")
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    return case
+
+
+def test_a_reply_below_the_threshold_needs_a_stated_reason(settings, make_case, county):
+    settings.MINQING_REPLY_MIN_SCORE = 0.3
+    case = _ready(make_case, county)
+    with pytest.raises(Invalid) as e:
+        perform(county["ha"], case.number, "reply", {"text": GENERIC})
+    assert e.value.code == "reply_below_threshold" and e.value.field == "override_reason"
+    assert "低于本县标准" in e.value.message
+    perform(county["ha"], case.number, "reply", {"text": GENERIC, "override_reason": "群众仅要求登记备案"})
+    reply = Reply.objects.get(case=case, kind="reply")
+    assert reply.score is not None and reply.score < 0.3 and reply.override_reason == "群众仅要求登记备案"
+    event = CaseEvent.objects.filter(case=case, action="reply").get()
+    assert event.data["override_reason"] == "群众仅要求登记备案"
+    assert event.data["reply_quality"]["score"] == reply.score and event.data["reply_quality"]["hollow"]
+    case.refresh_from_db()
+    assert case.reply_score == reply.score
+
+
+def test_a_good_reply_passes_without_a_reason_and_the_api_returns_its_assessment(settings, api, make_case, county):
+    settings.MINQING_REPLY_MIN_SCORE = 0.3
+    case = _ready(make_case, county)
+    good = "您好！经现场核实，甲村村口路灯因线路老化损坏，已于6月3日更换灯具和线路，路灯现已恢复照明。"
+    status, body = api("ha")("POST", f"/api/cases/{case.number}/reply", {"text": good})
+    assert status == 200, body
+    assert body["reply_assessment"]["passes"] and body["reply_assessment"]["score"] >= 0.3
+    assert "override_reason" not in CaseEvent.objects.get(case=case, action="reply").data
+
+
+def test_the_api_refuses_a_hollow_reply_with_a_chinese_message(settings, api, make_case, county):
+    settings.MINQING_REPLY_MIN_SCORE = 0.3
+    case = _ready(make_case, county)
+    status, body = api("ha")("POST", f"/api/cases/{case.number}/reply", {"text": GENERIC})
+    assert status == 400 and body["error"]["code"] == "reply_below_threshold"
+    assert body["error"]["field"] == "override_reason"
+
+
+def test_the_score_predicting_unsatisfied_is_measured_by_auc():
+    from minqing.workflow.reply_stats import auc, reply_quality
+
+    assert auc([(0.1, True), (0.2, True), (0.8, False), (0.9, False)]) == 1.0
+    assert auc([(0.5, True), (0.5, False)]) == 0.5
+    assert auc([(0.5, False)]) is None
+    q = reply_quality([(0.1, "unsatisfied"), (0.2, ""), (0.6, "satisfied"), (0.8, "basically_satisfied")], 0.3)
+    assert q["reply_pass_rate"] == 0.5 and q["reply_median_score"] == 0.4 and q["replies_scored"] == 4
+    assert q["reply_unsatisfied_auc"] == 1.0
+    assert q["unsatisfied_rate_below_threshold"] == 1.0 and q["unsatisfied_rate_at_or_above_threshold"] == 0.0
+
+
+def test_units_see_reply_quality_beside_the_rates_and_the_worst_replies_one_click_away(
+        settings, api, client, make_case, county):
+    from minqing.workflow import stats
+
+    settings.MINQING_REPLY_MIN_SCORE = 0.3
+    hollow, good = _ready(make_case, county), _ready(make_case, county)
+    perform(county["ha"], hollow.number, "reply", {"text": GENERIC, "override_reason": "已电话答复群众"})
+    perform(county["ha"], good.number, "reply",
+            {"text": "您好！经现场核实，甲村村口路灯因线路老化损坏，已于6月3日更换灯具和线路，路灯现已恢复照明。"})
+    rates = stats.rates(county["leader"], "T1")
+    assert rates["replies_scored"] == 2 and rates["reply_pass_rate"] == 0.5
+    row = next(r for r in stats.ranking(county["leader"], "village") if r["code"] == "VA")
+    assert row["replies_scored"] == 2 and row["reply_pass_rate"] == 0.5
+    status, body = api("leader")("GET", "/api/stats/rates?unit=T1")
+    assert status == 200 and body["reply_pass_rate"] == 0.5 and body["reply_median_score"] is not None
+    status, body = api("leader")("GET", "/api/cases?reply_quality=low")
+    assert [c["number"] for c in body["items"]] == [hollow.number]
+    assert api("leader")("GET", "/api/cases?reply_quality=bad")[0] == 400
+    client.force_login(county["leader"])
+    page = client.get("/stats/").content.decode()
+    assert "答复质量" in page and "reply_quality=low" in page
+    listed = client.get("/cases/?reply_quality=low").content.decode()
+    assert hollow.number in listed and good.number not in listed
+
+
+def test_the_case_page_offers_the_check_and_best_scored_precedents(settings, client, make_case, county):
+    settings.MINQING_REPLY_MIN_SCORE = 0.3
+    old = _ready(make_case, county)
+    perform(county["ha"], old.number, "reply",
+            {"text": "您好！经现场核实，甲村村口路灯因线路老化损坏，已于6月3日更换灯具和线路，路灯现已恢复照明。"})
+    perform(county["disp"], old.number, "follow_up", {"rating": "satisfied"})
+    perform(county["disp"], old.number, "close", {})
+    new = _ready(make_case, county)
+    client.force_login(county["ha"])
+    page = client.get(f"/cases/{new.number}/").content.decode()
+    assert "检查答复" in page and "reply_check.js" in page and "override_reason" in page
+    assert 'data-testid="precedent-replies"' in page and "更换灯具" in page
+    assert "<script>" not in page.split("<body")[1].replace("<script src=", "")  # no inline script (CSP)
+    assert "答复质量检查" in client.get("/docs/replies").content.decode()
+
+
+@pytest.mark.parametrize("text,reply,title", [
+    ("", "", None), ("？？？", "。。。", "！"), ("路燈壞了，何時修復？", "路燈已於5月3日修復。", "路燈"),
+    ("停车难" * 3000, "已处理。" * 2000, "停车" * 300), ("<b>x</b>", "=1+1", "\t\n"),
+])
+def test_every_figure_stays_in_0_to_1_whatever_the_input(text, reply, title):
+    d = assess_reply(text, reply, title).as_dict()
+    for key in ("score", "relevance", "completeness"):
+        assert 0 <= d[key] <= 1
+    assert 0 <= d["basis"]["strength"] <= 1 and 0 <= d["boilerplate"]["share"] <= 1
