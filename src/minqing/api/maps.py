@@ -13,7 +13,11 @@ from .main import api
 from .openapi import answers
 
 
-@api.get("/map/cases", response=dict[str, Any], tags=["map"],
+GEOJSON_ANSWER = {"responses": {200: {"description": "GeoJSON FeatureCollection（可按 Accept-Encoding 压缩）",
+                                      "content": {GEOJSON.split(";")[0]: {"schema": {"type": "object"}}}}}}
+
+
+@api.get("/map/cases", response=dict[str, Any], tags=["map"], openapi_extra=GEOJSON_ANSWER,
          summary="地图：按权限范围和工单列表的筛选条件（默认未办结，status=all 为全部）返回工单点位（GeoJSON），"
                  "最多 50,000 个；没有坐标的工单落在所在单位的中心（approximate）；hotspots=1 时附热点位置")
 def map_cases(request, status: str = "", unit: str = "", category: str = "", channel: str = "", overdue: str = "",
