@@ -12,7 +12,6 @@ from ..publicity.board import board_page_of, unit_or_404
 from .main import api
 from .openapi import answers
 
-
 GEOJSON_ANSWER = {"responses": {200: {"description": "GeoJSON FeatureCollection（可按 Accept-Encoding 压缩）",
                                       "content": {GEOJSON.split(";")[0]: {"schema": {"type": "object"}}}}}}
 
