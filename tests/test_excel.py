@@ -356,3 +356,15 @@ def test_api_import_mappings(api, county):
     assert status == 400 and "未知字段" in body["error"]["message"]
     status, _ = api("hb")("POST", "/api/import-mappings", {"name": "m2", "columns": {"x": "text"}})
     assert status == 403
+
+
+def test_the_command_line_export_takes_every_filter_of_the_case_list(make_case, tmp_path, capsys):
+    """`minqing export ledger` offers each of ledger/queries.FILTERS as an option (a new filter once broke it)."""
+    from minqing.cli import main
+    from minqing.ledger.queries import FILTERS
+
+    make_case("VA", text="村口路灯坏了，晚上看不清路。")
+    out = tmp_path / "ledger.xlsx"
+    main(["export", "ledger", str(out), *[a for f in FILTERS if f not in ("reply_quality", "overdue", "since", "until")
+                                          for a in (f"--{f.replace('_', '-')}", "")], "--reply-quality", "pass"])
+    assert out.exists() and "exported" in capsys.readouterr().out

@@ -213,7 +213,7 @@ def cmd_export(args):
         user = User(username="cli", role=Role.ADMIN)  # unit-less admin: the whole county
     from .ledger.permissions import cases_visible_to
 
-    qs = apply_filters(cases_visible_to(user), {k: getattr(args, k) or "" for k in FILTERS})
+    qs = apply_filters(cases_visible_to(user), {k: getattr(args, k, None) or "" for k in FILTERS})
     n = export_ledger(qs, args.file)
     print(f"exported {n} cases to {args.file}")
 
@@ -349,8 +349,8 @@ def parser():
     exp = sub.add_parser("export").add_subparsers(dest="what", required=True)
     el = exp.add_parser("ledger")
     el.add_argument("file")
-    for f in ("status", "unit", "category", "channel", "overdue", "q", "since", "until"):
-        el.add_argument(f"--{f}")
+    for f in ("status", "unit", "category", "channel", "overdue", "q", "since", "until", "reply_quality"):
+        el.add_argument(f"--{f.replace('_', '-')}", dest=f)  # the case list's filters (ledger/queries.FILTERS)
     el.add_argument("--as-user", help="export only what this user may see")
     el.set_defaults(fn=cmd_export)
 
