@@ -16,7 +16,7 @@ from minqing.intake import bulk, textwork
 from minqing.intake.excel import import_ledger, system_user
 from minqing.intake.excel import importer as importer_module
 from minqing.intake.models import ImportJob
-from minqing.ledger import audit, search
+from minqing.ledger import audit, search, similar
 from minqing.ledger.models import Case, CaseCounter, CaseEvent, Reply, Voice
 from minqing.privacy import list_submitter, submitter
 
@@ -89,19 +89,23 @@ def test_the_text_work_follows_in_the_worker_and_ends_as_submit_voice_would(coun
     assert job.imported == 30 and job.state == "indexing" and result.text_pending == 30
     assert set(Case.objects.values_list("text_norm", flat=True)) == {""}  # numbered and sealed, not yet searchable
     assert not search.matching(Case.objects.all(), "搅拌站").exists()
+    case = Case.objects.get(voices__external_id="G1")
+    assert case.title == "标题1"
+    # keywords weigh words by the ledger's word statistics (cached per process): what submit_voice would
+    # derive with the statistics the worker finds — sampled now, before the job, as the worker would
+    similar.forget_term_stats()
+    expected = text_fields(case.text, case.title, case.unit, imported=True)
     seen = []
     assert textwork.index_job(job, progress=lambda j: seen.append(j.text_done)) == 30
     job.refresh_from_db()
     assert job.state == "done" and job.text_done == 30 and job.finished_at and seen[-1] == 30
     found = search.matching(Case.objects.all(), "搅拌站")
     assert found.count() == sum(1 for i in range(30) if i % 4 == 1)
-    case = Case.objects.get(voices__external_id="G1")
-    assert case.title == "标题1"
-    expected = text_fields(case.text, case.title, case.unit, imported=True)
+    case.refresh_from_db()
     assert (case.text_norm, case.search_text, case.places) == (
         expected["text_norm"], expected["search_text"], expected["places"])
-    # keywords weigh words by the ledger's statistics, re-sampled when the job ended: the same words here
     assert case.keywords and set(case.keywords.split()) == set(expected["keywords"].split())
+    assert similar._stats is None  # re-sampled when next asked: the new cases count from now on
     assert textwork.run_pending() == 0  # nothing left
 
 

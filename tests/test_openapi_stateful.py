@@ -13,6 +13,8 @@ from collections import Counter
 
 import hypothesis
 import schemathesis
+from django.core.cache import cache
+from django.db import transaction
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.config import SchemathesisConfig
 
@@ -31,6 +33,18 @@ def machine(wsgi_app, world, headers: dict):
     base = schema.as_state_machine()
 
     class Machine(base):
+        """Every scenario starts from the same world: its writes are rolled back to a savepoint and the
+        rate limits' counters cleared when it ends. Hypothesis replays a scenario's choices (to shrink, to
+        check a failure) and requires the same calls to give the same answers — a voice refused the second
+        time by a limit the first one filled would empty a bundle and read as a flaky strategy."""
+
+        def setup(self):
+            self._savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self._savepoint)
+            cache.clear()
+
         def before_call(self, case):
             steer(case, world, paths=False)  # real units, cases and dates in the bodies, as in the fuzzing phase
             if isinstance(case.body, dict) and "text" in case.body and case.operation.label == "POST /api/voices":
