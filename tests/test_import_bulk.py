@@ -17,6 +17,7 @@ from minqing.intake.excel import import_ledger, system_user
 from minqing.intake.excel import importer as importer_module
 from minqing.intake.models import ImportJob
 from minqing.ledger import audit, search, similar
+from minqing.ledger.inserts import reserve_ids
 from minqing.ledger.models import Case, CaseCounter, CaseEvent, Reply, Voice
 from minqing.privacy import list_submitter, submitter
 
@@ -148,6 +149,23 @@ def test_an_error_that_is_not_the_databases_also_leaves_nothing(county, monkeypa
     with pytest.raises(RuntimeError):
         import_ledger(generated(30))
     assert not Case.objects.exists() and not CaseCounter.objects.filter(last__gt=0).exists()
+
+
+def test_the_ids_reserved_for_an_import_are_the_databases_own(county):
+    """The cases' ids are reserved before they are written (sealed first, written once): the database's
+    own counter moves past them, so the next case written the ordinary way (and the next import) gets
+    the next id, not a clash."""
+    import_ledger(generated(12, name="a.xlsx"))
+    top = Case.objects.order_by("-id").values_list("id", flat=True).first()
+    assert sorted(Case.objects.values_list("id", flat=True)) == list(range(top - 11, top + 1))
+    single = Case.objects.create(number="MQ-2099-000001", title="t", text="x", unit=Case.objects.first().unit,
+                                 received_at=Case.objects.first().received_at)
+    assert single.pk == top + 1
+    import_ledger(generated(24, name="b.xlsx"))  # rows 13–24 are new
+    assert Case.objects.count() == 12 + 1 + 12 and Case.objects.order_by("-id").first().pk > single.pk
+    reserved = [Case(), Case()]
+    reserve_ids(reserved)
+    assert [c.pk for c in reserved] and all(c.pk > Case.objects.order_by("-id").first().pk for c in reserved)
 
 
 def test_importing_again_adds_nothing(county):

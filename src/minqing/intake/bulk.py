@@ -9,9 +9,11 @@ are written in batches inside the caller's transaction:
   (`take_numbers`), in file order, so they stay unique and gap-free (a rollback gives the block back);
 - cases, voices and replies — the same values `case_attrs`/`voice_attrs` give `submit_voice` — by
   `ledger.inserts.insert_objects` (`bulk_create`, less its cost);
-- events built by `event_for` and written by `record_many`: sealed onto each case's chain
-  (ledger/seal.py, so `minqing audit verify` holds) and announced through `case_event` one by one, as
-  `record` does — the listeners (workflow/notify.py) skip the import's history themselves;
+- the cases' ids reserved first (`reserve_ids`), so that their events, built by `event_for`, are sealed
+  before anything is written (`record_new`, ledger/seal.py `seal_new`: `minqing audit verify` holds) and
+  each case row is written once, already sealed — no second pass to lock and update 100,000 rows; the
+  events are announced through `case_event` one by one, as `record` does (the listeners,
+  workflow/notify.py, skip the import's history themselves);
 - an imported reply (`excel/rows.imported_reply`): the case is written already replied, its `reply`
   event after the `accept` one, as `record_imported_reply` would leave it.
 
@@ -26,12 +28,10 @@ from collections import Counter
 from django.utils import timezone
 
 from .. import clock
-from ..ledger.actions import auto_dispatch, event_for, record_many
-from ..ledger.inserts import insert_objects, instance
+from ..ledger.actions import auto_dispatch, event_for, record_new
+from ..ledger.inserts import instance, reserve_ids
 from ..ledger.models import Case, Status, Voice
 from .services import Draft, accept_data, case_attrs, new_tracking_code, take_numbers, voice_attrs
-
-SEAL_CHUNK = 2000  # events sealed and written per call of `record_many` (one lock query, one UPDATE batch)
 
 
 def tracking_codes(count: int) -> list[str]:
@@ -58,22 +58,17 @@ def write_drafts(drafts: list[Draft], replies: dict[int, tuple[str, object]] | N
     years = [timezone.localtime(d.when).year for d in drafts]
     blocks = {y: iter(take_numbers(y, n)) for y, n in sorted(Counter(years).items())}  # locks in year order
     cases = [instance(Case, case_attrs(d, next(blocks[y]), now)) for d, y in zip(drafts, years, strict=True)]
+    reserve_ids(cases)  # sealed before written: each case row is written once (ledger/seal.py seal_new)
     reply_rows = {i: mark_imported_reply(cases[i], text, at, now) for i, (text, at) in replies.items()}
-    insert_objects(cases)  # written as the reply left them: no second UPDATE
     codes = tracking_codes(len(drafts))
-    insert_objects([instance(Voice, voice_attrs(c.pk, d, code)) for c, d, code in zip(cases, drafts, codes, strict=True)])
-    insert_objects(list(reply_rows.values()))
-    chunk: list = []
+    voices = [instance(Voice, voice_attrs(c.pk, d, code)) for c, d, code in zip(cases, drafts, codes, strict=True)]
+    events = []
     for i, (case, d) in enumerate(zip(cases, drafts, strict=True)):
-        chunk.append(event_for(case, "accept", d.staff or "群众（网上）", "", data=accept_data(d), at=d.when,
-                               after=Status.ACCEPTED))
+        events.append(event_for(case, "accept", d.staff or "群众（网上）", "", data=accept_data(d), at=d.when,
+                                after=Status.ACCEPTED))
         if i in reply_rows:
-            chunk.append(imported_reply_event(case, reply_rows[i], d.staff, Status.ACCEPTED))
-        if len(chunk) >= SEAL_CHUNK:
-            record_many(chunk)
-            chunk = []
-    if chunk:
-        record_many(chunk)
+            events.append(imported_reply_event(case, reply_rows[i], d.staff, Status.ACCEPTED))
+    record_new(cases, events, voices, list(reply_rows.values()))
     for case, d in zip(cases, drafts, strict=True):  # a draft with its suggestion (not an import's)
         hint = d.derived or {}
         if hint.get("auto"):

@@ -205,6 +205,34 @@ def stored_form(data):
 
 
 # ------------------------------------------------------------------------------------------ the writer
+def _chain(events: list, heads: dict, sealer: Sealer) -> None:
+    """Seal each event onto its case's head (`heads`: case id → [number, count, head], moved along)."""
+    for e in events:
+        if timezone.is_naive(e.at):  # as Django would store it
+            e.at = timezone.make_aware(e.at, timezone.get_default_timezone())
+        e.data = stored_form(e.data)
+        h = heads[e.case_id]
+        e.seal = sealer.event(h[2], e.case_id, h[0], micros(e.at), e.action, e.actor_id, e.actor_label,
+                              e.from_status, e.to_status, e.note, canonical_json(e.data))
+        h[1], h[2] = h[1] + 1, e.seal
+
+
+def seal_new(events: list) -> None:
+    """Seal the events of cases not written yet (their ids reserved, `ledger.inserts.reserve_ids`): each
+    chain starts empty, and each case object gets its head and seal before its row is written — the bulk
+    import writes every row once, with no UPDATE after (intake/bulk.py). Writes nothing itself."""
+    sealer, heads, cases = Sealer(key()), {}, {}
+    for e in events:
+        if e.case.pk is None or e.case_id != e.case.pk:
+            raise ValueError("seal_new: an event's case has no reserved id")
+        cases[e.case_id] = e.case
+        heads.setdefault(e.case_id, [e.case.number, 0, ""])
+    _chain(events, heads, sealer)
+    for cid, (number, count, head) in heads.items():
+        c = cases[cid]
+        c.audit_count, c.audit_head, c.audit_seal = count, head, sealer.case(cid, number, count, head)
+
+
 def append(events: list) -> list:
     """Seal new events (unsaved CaseEvent objects, in the order they happened) and write them with the
     heads of their cases, in the caller's transaction or one of its own. The cases' rows are locked
@@ -222,14 +250,7 @@ def append(events: list) -> list:
                  .values_list("id", "number", "audit_count", "audit_head")}
         for h in heads.values():  # a case not yet sealed: its chain starts here
             h[1], h[2] = h[1] or 0, h[2] or ""
-        for e in events:
-            if timezone.is_naive(e.at):  # as Django would store it
-                e.at = timezone.make_aware(e.at, timezone.get_default_timezone())
-            e.data = stored_form(e.data)
-            h = heads[e.case_id]
-            e.seal = sealer.event(h[2], e.case_id, h[0], micros(e.at), e.action, e.actor_id, e.actor_label,
-                                  e.from_status, e.to_status, e.note, canonical_json(e.data))
-            h[1], h[2] = h[1] + 1, e.seal
+        _chain(events, heads, sealer)
         if len(events) == 1:
             events[0].save()
         else:

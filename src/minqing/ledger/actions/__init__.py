@@ -14,6 +14,7 @@ from ...errors import Forbidden, Invalid, NotFound
 from ...org.models import Unit, User
 from ...privacy import submitter
 from .. import lifecycle, seal
+from ..inserts import insert_objects
 from ..models import Case, CaseEvent, Category, Status, Voice
 from ..permissions import access_case, check_may, may_reveal_contact
 from ..signals import case_event
@@ -24,7 +25,7 @@ from .common import MAX_TEXT
 from .dispatch import may_dispatch_to, set_assigned
 
 __all__ = ["CLOSE_REASONS", "MAX_TEXT", "apply_rating", "auto_dispatch", "event_for", "may_dispatch_to", "perform",
-           "rate_by_tracking_code", "record", "record_many", "reveal_contact"]
+           "rate_by_tracking_code", "record", "record_many", "record_new", "reveal_contact"]
 
 # action name → its do_<name>, from the modules above (every lifecycle action has one)
 DOERS = {name[3:]: fn for module in (dispatch, reply, closing, cohandle)
@@ -44,6 +45,21 @@ def record_many(events: list[CaseEvent]) -> list[CaseEvent]:
     """Seal and write events (from `event_for`, in the order they happened) and tell the other apps about
     each: `record` for many cases at once (a bulk import), so the two paths cannot drift apart."""
     seal.append(events)  # sealed onto each case's chain, under its row lock (ledger/seal.py)
+    return _announce(events)
+
+
+def record_new(cases: list[Case], events: list[CaseEvent], *rows: list) -> list[CaseEvent]:
+    """`record_many` for cases written in the same breath (a bulk import): the cases — their ids reserved
+    (`ledger.inserts.reserve_ids`), not yet written — take their seals from their events first, so each
+    case row is written once, already sealed; then `rows` (lists of their voices, replies …), the events,
+    and the same announcements."""
+    seal.seal_new(events)
+    for objs in (cases, *rows, events):
+        insert_objects(objs)
+    return _announce(events)
+
+
+def _announce(events: list[CaseEvent]) -> list[CaseEvent]:
     for event in events:
         case_event.send(sender=CaseEvent, event=event, case=event.case)
     return events
