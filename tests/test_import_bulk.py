@@ -28,8 +28,8 @@ TEXTS = ["村口路灯坏了一个月，晚上看不清路，老人出行很不�
 
 def generated(rows: int, *, bad_every: int = 0, name: str = "generated.xlsx") -> SimpleUploadedFile:
     """A ledger of `rows` rows over two years, varied from a few messages; every `bad_every`-th row bad."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
     ws.append(HEAD)
     for i in range(rows):
         when = dt.datetime(2019, 12, 25) + dt.timedelta(hours=7 * i)  # across the turn of the year
@@ -133,6 +133,26 @@ def test_a_failure_half_way_leaves_no_case_no_number_and_no_job(county, monkeypa
     again = import_ledger(generated(100))  # nothing half-done is in the way: the whole file, numbers from 1
     assert again.imported == 100 and again.skipped == 0
     assert all(ns == list(range(1, len(ns) + 1)) for ns in numbers_by_year().values())
+
+
+def test_a_100000_row_file_that_fails_in_its_last_batch_leaves_nothing(county, monkeypatch):
+    """The issue's size: 100,000 rows, all but the last batch written (≈99,500 cases, voices, events,
+    numbers and reserved ids), then the disk fills — and the ledger is as it was."""
+    real, batches = bulk.write_drafts, []
+
+    def failing(drafts, replies=None):
+        batches.append(len(drafts))
+        if sum(batches) == 100_000:
+            raise DatabaseError("disk full")
+        return real(drafts, replies)
+
+    monkeypatch.setattr(bulk, "write_drafts", failing)
+    with pytest.raises(Invalid) as e:
+        import_ledger(generated(100_000))
+    assert "未导入任何一行" in e.value.message and sum(batches) == 100_000 and len(batches) > 100
+    assert not Case.objects.exists() and not Voice.objects.exists() and not CaseEvent.objects.exists()
+    assert not Reply.objects.exists() and not ImportJob.objects.exists()
+    assert not CaseCounter.objects.filter(last__gt=0).exists()
 
 
 def test_an_error_that_is_not_the_databases_also_leaves_nothing(county, monkeypatch):
