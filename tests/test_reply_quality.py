@@ -37,6 +37,21 @@ def test_a_reply_that_speaks_of_the_message_scores_well_above_a_generic_one():
     assert "潇楚南路" in a.matched or "洋湖" in a.matched
 
 
+def test_a_reply_written_for_another_message_is_named_off_topic_and_scores_below_a_hollow_one():
+    """The reply to the 潇楚南路 message filed on the 景蓉华苑 parking case: it speaks of a road and works the
+    message never mentioned — worse than saying nothing, and the handler is told which words."""
+    title, text = MESSAGES[0]
+    wrong = ("您好！您反映的潇楚南路洋湖段施工问题，经调查，该路段原路基土质较差需整体换填，且有三趟雨污水管道施工。"
+             "目前已完成75%土方，预计2019年8月底完工通车。")
+    a = assess_reply(text, wrong, title)
+    assert a.off_topic > 0.5 and "洋湖" in a.off_topic_words and "土方" in a.off_topic_words
+    assert any("没有提到" in n and "洋湖" in n for n in a.notes)
+    assert a.score < assess_reply(text, GENERIC, title).score
+    right = "经核实，景蓉华苑小区停车收费未经业主大会表决，已责令业委会暂停收取，并于6月10日前召开业主大会。"
+    b = assess_reply(text, right, title)
+    assert b.off_topic < 0.2 and not b.off_topic_words and b.score > 0.5
+
+
 def test_a_reply_answering_one_of_two_questions_names_the_other():
     reply = "经核实，小区门口的路灯线路老化，已于5月3日更换修复，路灯现已正常照明。"
     a = assess_reply(TWO_QUESTIONS, reply, "路灯和垃圾站的问题")

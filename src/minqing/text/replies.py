@@ -14,10 +14,15 @@
 - boilerplate: the share of the reply's characters in runs that many other replies say word for word
   (text/reply_corpus.py).
 
-The score is how far the reply answers (0.7 × relevance + 0.3 × completeness) times how well
-(0.6 + 0.25 × basis strength + 0.15 × the share that is not formula): a reply that does not speak of
-the message scores near 0 however many documents it cites; one that does loses up to 40% for saying
-nothing checkable in a formula. A reply is *hollow* when it says next to nothing of the message (relevance under half of
+- off topic: what the reply speaks of that the message never raised — words citizens use, weighted by
+  how rare they are among replies (another estate, road or school; not 核实 or 工作人员) — counted only
+  as far as the reply does not speak of the message (× (1 − relevance)): a reply filed on the wrong case.
+
+The score is 0.85 × how far the reply answers (0.7 × relevance + 0.3 × completeness) times how well
+(0.6 + 0.25 × basis strength + 0.15 × the share that is not formula), plus 0.15 × (1 − off topic): a
+reply that does not speak of the message scores near 0.15 however many documents it cites, one that
+speaks of another message's matters near 0; one that answers loses up to 40% of the first part for
+saying nothing checkable in a formula. A reply is *hollow* when it says next to nothing of the message (relevance under half of
 HOLLOW_RELEVANCE, or under HOLLOW_RELEVANCE with nothing to check), is mostly formula with nothing to
 check, or is a line long."""
 
@@ -38,6 +43,9 @@ TERMS = 12  # message words that stand for what it is about
 ANSWERING = {"relevance": 0.7, "completeness": 0.3}
 QUALITY = {"floor": 0.6, "basis": 0.25, "boilerplate": 0.15}
 HOLLOW_RELEVANCE = 0.25
+ON_TOPIC = 0.15  # share of the score for not speaking of what the message never raised
+FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks wholly of another
+OFF_TOPIC_CHARS = 800  # of the reply read for it: a reply says what it is about first (bounded time)
 BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
 POINT_ANSWERED = 0.4  # share of a point's own words the reply must speak of
 MAX_POINTS = 6
@@ -86,6 +94,8 @@ class Assessment:
     notes: list[str]
     matched: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    off_topic: float = 0.0
+    off_topic_words: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """The API's shape: every figure in 0..1, basis and boilerplate as {flag, strength/share, words}."""
@@ -180,6 +190,15 @@ def _elsewhere(message: str, reply: str) -> list[str]:
     return out
 
 
+def _off_topic(message: str, reply: str, corpus: ReplyCorpus) -> tuple[float, list[str]]:
+    """What the reply speaks of that the message never raised: its words that citizens use (in the
+    messages' statistics) but this message does not, each weighted by how rare it is among replies — an
+    estate, a road, a school, 搅拌站 weigh much, 核实 or 工作人员 (every reply's) nothing. (mass, words)."""
+    ws = {w for s in sentences(reply) for w in _content(s)}
+    weights = {w: corpus.reply_idf(w) for w in ws if corpus.word_df.get(w, 0) >= 1 and not _found(w, message)}
+    return sum(weights.values()), sorted(weights, key=lambda w: (-weights[w], w))
+
+
 def split_points(title: str, text: str) -> list[str]:
     """The message's distinct points: each sentence that asks, proposes or questions, in order; the
     title when no sentence does (a message that only tells asks what its title says)."""
@@ -270,20 +289,28 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     boiler = _boilerplate(answer, corpus)
     answering = ANSWERING["relevance"] * relevance + ANSWERING["completeness"] * completeness
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
-    score = answering * quality
+    mass, strange = _off_topic(f"{title} {text}", answer[:OFF_TOPIC_CHARS], corpus)
+    off_topic = min(1.0, mass / FOREIGN_MASS) * (1 - relevance)  # a reply that speaks of its message is not off it
+    score = (1 - ON_TOPIC) * answering * quality + ON_TOPIC * (1 - off_topic)
     hollow = (relevance < HOLLOW_RELEVANCE / 2 or (relevance < HOLLOW_RELEVANCE and not basis.present)
               or (boiler.flagged and not basis.present) or len(answer) < 15)
-    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere)
+    strange = strange[:8] if off_topic >= OFF_TOPIC_NOTE else []
+    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange)
     return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,
-                      unanswered, hollow, notes, matched, missed)
+                      unanswered, hollow, notes, matched, missed, round(off_topic, 3), strange)
 
 
-def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere) -> list[str]:
+OFF_TOPIC_NOTE = 0.3  # from here the words the message never raised are named to the handler
+
+
+def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange) -> list[str]:
     notes = []
     if hollow:
         notes.append("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限")
     if elsewhere:
         notes.append(f"答复引述的“{elsewhere[0][:30]}”不是本留言反映的问题，请核对是否答错了留言")
+    if strange:
+        notes.append(f"答复说到留言没有提到的 {'、'.join(strange[:6])}，请核对是否答错了留言")
     if matched:
         notes.append(f"相关：答复提到了 {'、'.join(matched[:8])}（相关度 {relevance:.0%}）")
     if missed:

@@ -1,6 +1,7 @@
 """What a reply assessment compares against (pure): how common each word is in citizens' messages (so
 that 停车 weighs less than 景蓉华苑) and how many replies say each short run of characters (so that
-"您的留言已收悉" is known for the formula it is).
+"您的留言已收悉" is known for the formula it is), and how many replies use each word (so that a reply
+naming an estate its message never mentioned stands out, and 核实 does not).
 
 `ReplyCorpus` holds both counts. The ledger builds one from its own messages and replies
 (ledger/reply_quality.py); a county too young to have replies borrows the shipped sample statistics
@@ -52,11 +53,13 @@ class ReplyCorpus:
     `replies` replies; counts add up (`merged`), so the ledger's and the sample's can be combined."""
 
     def __init__(self, word_df: Counter | None = None, messages: int = 0, shingle_df: Counter | None = None,
-                 replies: int = 0):
+                 replies: int = 0, reply_word_df: Counter | None = None, reply_words: int = 0):
         self.word_df = word_df if word_df is not None else Counter()
         self.messages = messages
         self.shingle_df = shingle_df if shingle_df is not None else Counter()
         self.replies = replies
+        self.reply_word_df = reply_word_df if reply_word_df is not None else Counter()  # words of replies …
+        self.reply_words = reply_words  # … over this many replies (the ledger segments a sample of them)
 
     @classmethod
     def build(cls, messages: Iterable[str] = (), replies: Iterable[str] = ()) -> ReplyCorpus:
@@ -70,14 +73,24 @@ class ReplyCorpus:
         for text in replies:
             corpus.replies += 1
             corpus.shingle_df.update(shingles(shingle_text(text)))
+            corpus.add_reply_words(words(normalise(text)[:3000]))
         return corpus
+
+    def add_reply_words(self, reply_words: Iterable[str]) -> None:
+        self.reply_words += 1
+        self.reply_word_df.update(set(reply_words))
 
     def merged(self, other: ReplyCorpus) -> ReplyCorpus:
         return ReplyCorpus(self.word_df + other.word_df, self.messages + other.messages,
-                           self.shingle_df + other.shingle_df, self.replies + other.replies)
+                           self.shingle_df + other.shingle_df, self.replies + other.replies,
+                           self.reply_word_df + other.reply_word_df, self.reply_words + other.reply_words)
 
     def idf(self, word: str) -> float:
         return math.log((self.messages + 1) / (self.word_df.get(word, 0) + 1)) + 1.0
+
+    def reply_idf(self, word: str) -> float:
+        """How rare a word is among replies: 0 for one every reply uses (核实, 工作人员), high for a name."""
+        return math.log((self.reply_words + 1) / (self.reply_word_df.get(word, 0) + 1))
 
     def common_at(self) -> float:
         """Replies a shingle must be found in to count as a formula."""
@@ -86,12 +99,14 @@ class ReplyCorpus:
     def to_json(self) -> dict:
         return {"messages": self.messages, "replies": self.replies, "shingle": SHINGLE,
                 "word_df": {w: n for w, n in self.word_df.items() if n >= KEEP_WORD_DF},
-                "shingle_df": {s: n for s, n in self.shingle_df.items() if n >= KEEP_SHINGLE_DF}}
+                "shingle_df": {s: n for s, n in self.shingle_df.items() if n >= KEEP_SHINGLE_DF},
+                "reply_words": self.reply_words,
+                "reply_word_df": {w: n for w, n in self.reply_word_df.items() if n >= KEEP_WORD_DF}}
 
     @classmethod
     def from_json(cls, d: dict) -> ReplyCorpus:
         return cls(Counter(d.get("word_df", {})), int(d.get("messages", 0)), Counter(d.get("shingle_df", {})),
-                   int(d.get("replies", 0)))
+                   int(d.get("replies", 0)), Counter(d.get("reply_word_df", {})), int(d.get("reply_words", 0)))
 
 
 @functools.cache
