@@ -201,3 +201,36 @@ def test_polis_export_imports_with_its_groups(county):
     # moderated-out statements neither show nor shape the groups
     hidden = c.statements.filter(status="rejected").values_list("id", flat=True)
     assert not {row["statement"] for row in r["table"]} & set(hidden)
+
+
+def test_a_large_consultation_is_grouped_by_the_worker_and_its_pages_read_the_stored_result(
+        api, client, consultation, monkeypatch):
+    """Above INLINE_VOTES votes a page does not group them itself: it says the groups are being computed,
+    the worker's `consult_groups` stores them, and after new votes the page shows the stored groups with
+    the time they were computed until the worker has been again (issue 19: 100,000 participants)."""
+    from minqing.consult import results as res
+    from minqing.consult.models import GroupingResult
+    from minqing.worker.scheduler import JOBS
+    from minqing.worker.tasks import consult_groups
+
+    monkeypatch.setattr(res, "INLINE_VOTES", 10)
+    staff = api("disp")
+    sids = [s["id"] for s in staff("GET", f"/api/consultations/{consultation}")[1]["statements"]]
+    assert staff("POST", f"/api/consultations/{consultation}/votes", {"votes": planted_votes(sids)})[0] == 200
+    status, g = staff("GET", f"/api/consultations/{consultation}/groups")
+    assert status == 200 and g["pending"] and g["groups"] == [] and not GroupingResult.objects.exists()
+    assert "正在计算" in client.get(f"/consult/{consultation}/results/").content.decode()
+    assert JOBS["consult_groups"] <= 60
+    assert consult_groups.call() == 1 and consult_groups.call() == 0  # once per change
+    stored = GroupingResult.objects.get(consultation_id=consultation)
+    g = staff("GET", f"/api/consultations/{consultation}/groups")[1]
+    assert not g["stale"] and sum(x["size"] for x in g["groups"]) == 36 and g["votes"] == 36 * len(sids)
+    assert staff("POST", f"/api/consultations/{consultation}/votes",
+                 {"votes": [{"participant": "new-1", "statement": sids[0], "vote": "agree"}]})[0] == 200
+    g = staff("GET", f"/api/consultations/{consultation}/groups")[1]
+    assert g["stale"] and g["votes"] == 36 * len(sids) and g["computed_at"] == stored.computed_at.isoformat()
+    page = client.get(f"/consult/{consultation}/results/").content.decode()
+    assert "分组结果计算于" in page and "多数" in page
+    assert consult_groups.call() == 1
+    g = staff("GET", f"/api/consultations/{consultation}/groups")[1]
+    assert not g["stale"] and g["votes"] == 36 * len(sids) + 1

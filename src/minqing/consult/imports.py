@@ -17,6 +17,7 @@ from ..errors import Invalid
 from ..org.models import Unit
 from ..sanitize import clean
 from .models import Consultation, Participant, Statement, StatementStatus, Vote, VoteSource
+from .results import refresh
 
 POLIS_ATTRIBUTION = ("Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed "
                      "under CC BY 4.0 with Attribution to The Computational Democracy Project.")
@@ -86,5 +87,6 @@ def import_consultation(data: dict, unit: Unit, *, user=None, title: str = "", t
         [Vote(consultation=c, participant_id=pid[f"p{v}"], statement_id=by_seq[ids[int(s)]], value=int(x),
               source=VoteSource.API, updated_at=now)
          for v, s, x in data["votes"] if int(s) in ids and int(x) in (-1, 0, 1)], batch_size=2000)
+    refresh(c)  # its groups, once: an imported consultation is usually finished (and often large)
     return c
 

@@ -94,3 +94,19 @@ class Vote(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["participant", "statement"], name="vote_once")]
         indexes = [models.Index(fields=["consultation", "updated_at"], name="vote_consult_time")]
+
+
+class GroupingResult(models.Model):
+    """A consultation's opinion groups as last computed (consult/results.py), with the version of the
+    votes they were computed from. Pages and the API read this; the worker recomputes it when the votes
+    have changed (a city's consultation — 100,000 participants — takes seconds, not a page's time)."""
+
+    consultation = models.OneToOneField(Consultation, on_delete=models.CASCADE, primary_key=True,
+                                        related_name="grouping")
+    version = models.CharField(max_length=80)  # services.version: votes and the last change
+    computed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0.0)
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "意见分组结果"

@@ -2,30 +2,71 @@
 beside the majority), each group's representative statements, the statements every group shares, how
 each group voted on every statement, and where one participant stands.
 
-Groups come from `groups.find_groups` over the votes so far; the result is cached under the number of
-votes and the time of the last one, so it updates as votes arrive and is computed once per change."""
+Groups come from `groups.find_groups` over the votes so far and are stored (`GroupingResult`) with the
+version of the votes they came from. A page reads the stored result; when the votes have changed since,
+a consultation of up to INLINE_VOTES votes is grouped again at once (well under a second), a larger one
+by the worker (`consult_groups`, every minute: 100,000 participants take seconds) — meanwhile the page
+shows the last result and says when it was computed (`stale`), or that it is being computed."""
 
-from django.core.cache import cache
+import time
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from .groups import find_groups
-from .models import Consultation, StatementStatus
+from .models import Consultation, GroupingResult, StatementStatus, Vote
 from .services import version, vote_rows
 
 GROUP_NAMES = "甲乙丙丁戊己庚辛"
+INLINE_VOTES = 20_000
 
 
 def group_label(index: int) -> str:
     return f"{GROUP_NAMES[index]}组" if index < len(GROUP_NAMES) else f"第{index + 1}组"
 
 
-def results(c: Consultation) -> dict:
+def _key(c: Consultation) -> tuple[int, str]:
     n, last = version(c)
-    key = f"consult-results:{c.id}:{n}:{last}"
-    out = cache.get(key)
-    if out is None:
-        out = _compute(c)
-        cache.set(key, out, 3600)
-    return out
+    return n, f"{n}|{last}"
+
+
+def results(c: Consultation) -> dict:
+    """The stored result, current or (for a large consultation the worker has not caught up with) the
+    last one marked `stale`; a consultation never grouped and too large to group here is `pending`."""
+    n, key = _key(c)
+    stored = GroupingResult.objects.filter(consultation=c).first()
+    if stored is not None and stored.version == key:
+        return {**stored.data, "stale": False, "computed_at": stored.computed_at.isoformat()}
+    if n <= INLINE_VOTES:
+        return refresh(c)
+    if stored is not None:
+        return {**stored.data, "stale": True, "computed_at": stored.computed_at.isoformat()}
+    return {"consultation": c.id, "participants": 0, "votes": n, "statements": 0, "groups": [], "consensus": [],
+            "unassigned": 0, "positions": {}, "table": [], "pending": True, "stale": True, "computed_at": None}
+
+
+def refresh(c: Consultation) -> dict:
+    """Group the votes now and store the result (what the worker does for every changed consultation)."""
+    n, key = _key(c)
+    started = time.perf_counter()
+    data = _compute(c)
+    with transaction.atomic():
+        GroupingResult.objects.update_or_create(consultation=c, defaults={
+            "version": key, "data": data, "computed_at": timezone.now(), "seconds": time.perf_counter() - started})
+    return {**data, "stale": False, "computed_at": timezone.now().isoformat()}
+
+
+def refresh_changed() -> int:
+    """The worker's job: every consultation whose votes changed since its stored result; how many."""
+    done = 0
+    voted = Vote.objects.filter(consultation=OuterRef("pk"))
+    for c in Consultation.objects.filter(Exists(voted)).order_by("id"):
+        stored = GroupingResult.objects.filter(consultation=c).values_list("version", flat=True).first()
+        if stored != _key(c)[1]:
+            refresh(c)
+            done += 1
+    return done
 
 
 def _compute(c: Consultation) -> dict:

@@ -19,7 +19,7 @@ JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600,
         "monthly_report": 6 * 3600, "dashboard_refresh": 600, "prune_task_results": DAY,
         "model_retrain": int(float(os.environ.get("MINQING_RETRAIN_DAYS", "7")) * DAY),
         "lexicon_refresh": DAY, "lexicon_reindex": 600,
-        "import_text": 30}  # seconds between runs
+        "import_text": 30, "consult_groups": 60}  # seconds between runs
 NOT_AT_ONCE = {"model_retrain", "prune_task_results", "lexicon_refresh"}  # a new installation waits a period before their first run
 RECOVERY_EVERY = int(os.environ.get("MINQING_RECOVERY_EVERY", "60"))  # seconds between looks for tasks whose
 # worker died (recovery.release_stale; a task is given back after MINQING_TASK_LEASE)

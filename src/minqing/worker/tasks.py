@@ -51,6 +51,14 @@ def import_text() -> int:
 
 
 @task()
+def consult_groups() -> int:
+    """The opinion groups of every consultation whose votes changed (consult/results.py)."""
+    from ..consult.results import refresh_changed
+
+    return refresh_changed()
+
+
+@task()
 def prune_task_results() -> None:
     """Finished task rows older than MINQING_TASK_KEEP_DAYS (default 14; failed ones twice as long) go: the
     queue table would otherwise grow by a few thousand rows a day for ever (django-tasks-db's own command)."""

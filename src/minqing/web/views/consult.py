@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from ... import clock
 from ...consult import report
@@ -18,6 +19,7 @@ from .staff import staff_required
 
 DEVICE_COOKIE = "mq_device"
 ONE_YEAR = 365 * 24 * 3600
+CHART_POINTS = 5000  # participants drawn on the results chart at most (every k-th: a city's consultation has 100,000)
 
 
 def _device(request) -> str:
@@ -102,9 +104,11 @@ def results_page(request, cid):
     out = res.results(c)
     mine = res.standing(out, _device(request))
     view = res.public_view(out)
+    points = view["positions"]
     return render(request, "minqing/consult/results.html", {
         "c": c, "r": view, "mine": mine, "majority": view["groups"][:1], "others": view["groups"][1:],
-        "chart": {"points": view["positions"], "labels": [g["label"] for g in view["groups"]],
+        "computed_at": parse_datetime(out["computed_at"]) if out.get("computed_at") else None,
+        "chart": {"points": points[::max(1, len(points) // CHART_POINTS)], "labels": [g["label"] for g in view["groups"]],
                   "mine": [mine["x"], mine["y"]] if mine else None},
         "may_manage": staff is not None and svc.may_manage(staff, c),
     })
