@@ -147,7 +147,8 @@ def get_groups(request, cid: int):
     c, in_scope = svc.get_for_reader(staff, cid)
     out = res.results(c)
     if not in_scope:  # participant codes only to staff of the consultation's area
-        out = {**res.public_view(out), "groups": [{**g, "participants": []} for g in res.public_view(out)["groups"]]}
+        view = res.public_view(out)
+        out = {**view, "groups": [{**g, "participants": []} for g in view["groups"]]}
     return out
 
 

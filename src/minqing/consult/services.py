@@ -277,9 +277,16 @@ def progress(c: Consultation, device: str) -> dict:
 
 
 def vote_rows(c: Consultation):
-    """(participant code, statement id, value) for every current vote — the input of find_groups."""
-    return (Vote.objects.filter(consultation=c, statement__status=StatementStatus.APPROVED)
-            .values_list("participant__code", "statement_id", "value"))
+    """(participant code, statement id, value) for every current vote on an approved statement — the input
+    of find_groups. Three plain reads joined here, not in SQL: a city's consultation has millions of votes,
+    and a join the planner misjudges (statistics not yet gathered after a bulk load) took minutes; this
+    way it is one scan of the consultation's votes whatever the statistics, and no code is sent per vote."""
+    approved = set(c.statements.filter(status=StatementStatus.APPROVED).values_list("id", flat=True))
+    codes = dict(c.participants.values_list("id", "code"))
+    votes = Vote.objects.filter(consultation=c).values_list("participant_id", "statement_id", "value")
+    for pid, sid, value in votes.iterator(chunk_size=20000):
+        if sid in approved:
+            yield codes[pid], sid, value
 
 
 def version(c: Consultation) -> tuple:
