@@ -99,3 +99,23 @@ def test_one_persons_many_messages_are_no_hotspot_and_weigh_as_one_person():
     assert cluster(mine) == []  # one person: a repeat petitioner (warnings), not a hotspot
     assert heard(mine) == 3 and heard(rows(NOISE)) == 4
     assert heard([dict(mine[0], voices=5)]) == 5  # a merged case's other voices are other people's
+
+
+def test_without_a_period_the_api_serves_the_workers_fresh_run(make_case, county, api, monkeypatch):
+    """The county's hotspots without since/until come from the worker's last run while it is under two
+    hours old (clustering on every request took seconds under load); a period is clustered on request."""
+    from minqing import clock
+    from minqing.insight import service
+    from minqing.insight.dashboard import refresh_hotspots
+
+    for text in NOISE:
+        make_case("VA", text)
+    refresh_hotspots()
+    calls = []
+    real = service.cluster
+    monkeypatch.setattr(service, "cluster", lambda *a, **k: calls.append(1) or real(*a, **k))
+    status, body = api("leader")("GET", "/api/hotspots")
+    assert status == 200 and len(body) == 1 and body[0]["voices"] == 4 and calls == []  # the stored run
+    assert api("hb")("GET", "/api/hotspots")[1] == []  # a village: clustered on request, its own view
+    today = clock.now().date().isoformat()
+    assert api("leader")("GET", f"/api/hotspots?since={today}")[1][0]["voices"] == 4 and calls

@@ -102,7 +102,8 @@ def _server(port, host="127.0.0.1"):
     return Child("web server", lambda: [
         sys.executable, "-m", "gunicorn", "minqing.wsgi:application", "--bind", f"{host}:{port}",
         "--workers", str(int(os.environ.get("MINQING_WEB_WORKERS", "2"))), "--threads", "4",
-        "--timeout", "120", "--access-logfile", "-", "--log-level", "warning"])
+        "--timeout", "120", "--keep-alive", str(int(os.environ.get("MINQING_KEEP_ALIVE", "5"))),
+        "--access-logfile", "-", "--log-level", "warning"])
 
 
 def _worker():

@@ -1,5 +1,7 @@
 """Hotspots for a user's view: scope, unit and period; served by the API and the hotspots page."""
 
+import datetime as dt
+
 from ..ledger.permissions import cases_visible_to
 from ..org.models import Level
 from ..workflow.stats import period, responsible_in, unit_or_own
@@ -30,12 +32,37 @@ def case_rows(qs):
     return rows
 
 
+STORED_FOR = dt.timedelta(hours=2)  # the worker's hourly run, with an hour to spare
+
+
 def hotspots(user, unit: str = "", since: str = "", until: str = "", limit: int = 20) -> list[dict]:
+    """Without a period, the county's or a township's hotspots are the worker's last run (the hourly
+    `hotspot_refresh`, last 30 days — the dashboard's) while it is fresh: clustering on every request
+    cost seconds a call once a busy county's month held thousands of voices (the load benchmark). With a
+    period, for other units, or with no fresh run, they are clustered on request."""
     base = unit_or_own(user, unit)
+    if not since and not until and (base is None or base.level == Level.TOWNSHIP or base.parent_id is None):
+        stored = _stored(user, base, limit)
+        if stored is not None:
+            return stored
     qs = period(cases_visible_to(user), since, until)
     if base is not None:
         qs = qs.filter(in_area(base))
     return hotspots_of(qs, _window_end(until), limit)
+
+
+def _stored(user, base, limit: int) -> list[dict] | None:
+    """The area's own fresh run, keeping the hotspots with a case the user may see (None: no fresh run)."""
+    from .. import clock
+    from .models import HotspotRun
+
+    runs = HotspotRun.objects.filter(unit=base) if base is not None else HotspotRun.objects.filter(unit__parent=None)
+    run = runs.filter(computed_at__gte=clock.now() - STORED_FOR).order_by("-computed_at").first()
+    if run is None:
+        return None
+    numbers = {n for h in run.items for n in h["cases"][:50]}
+    seen = set(cases_visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
+    return [h for h in run.items if seen & set(h["cases"][:50])][:limit]
 
 
 def hotspots_of(qs, end, limit: int = 20) -> list[dict]:
