@@ -48,6 +48,21 @@ def generated(rows: int, *, bad_every: int = 0, name: str = "generated.xlsx") ->
     return SimpleUploadedFile(name, buf.getvalue())
 
 
+def failing_writes(monkeypatch, when, error: Exception) -> list[int]:
+    """Make the bulk writer raise `error` on the batch for which `when(sizes of the batches so far)` holds;
+    the sizes are returned (filled as the import goes)."""
+    real, sizes = bulk.write_drafts, []
+
+    def failing(drafts, replies=None):
+        sizes.append(len(drafts))
+        if when(sizes):
+            raise error
+        return real(drafts, replies)
+
+    monkeypatch.setattr(bulk, "write_drafts", failing)
+    return sizes
+
+
 def numbers_by_year() -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for number in Case.objects.values_list("number", flat=True):
@@ -112,16 +127,8 @@ def test_the_text_work_follows_in_the_worker_and_ends_as_submit_voice_would(coun
 
 def test_a_failure_half_way_leaves_no_case_no_number_and_no_job(county, monkeypatch):
     monkeypatch.setattr(importer_module, "BATCH", 20)
-    calls = []
     real = bulk.write_drafts
-
-    def failing(drafts, replies=None):
-        calls.append(len(drafts))
-        if len(calls) == 3:
-            raise DatabaseError("disk full")
-        return real(drafts, replies)
-
-    monkeypatch.setattr(bulk, "write_drafts", failing)
+    calls = failing_writes(monkeypatch, lambda sizes: len(sizes) == 3, DatabaseError("disk full"))
     with pytest.raises(Invalid) as e:
         import_ledger(generated(100))
     assert "未导入任何一行" in e.value.message
@@ -138,15 +145,7 @@ def test_a_failure_half_way_leaves_no_case_no_number_and_no_job(county, monkeypa
 def test_a_100000_row_file_that_fails_in_its_last_batch_leaves_nothing(county, monkeypatch):
     """The issue's size: 100,000 rows, all but the last batch written (≈99,500 cases, voices, events,
     numbers and reserved ids), then the disk fills — and the ledger is as it was."""
-    real, batches = bulk.write_drafts, []
-
-    def failing(drafts, replies=None):
-        batches.append(len(drafts))
-        if sum(batches) == 100_000:
-            raise DatabaseError("disk full")
-        return real(drafts, replies)
-
-    monkeypatch.setattr(bulk, "write_drafts", failing)
+    batches = failing_writes(monkeypatch, lambda sizes: sum(sizes) == 100_000, DatabaseError("disk full"))
     with pytest.raises(Invalid) as e:
         import_ledger(generated(100_000))
     assert "未导入任何一行" in e.value.message and sum(batches) == 100_000 and len(batches) > 100
@@ -157,15 +156,7 @@ def test_a_100000_row_file_that_fails_in_its_last_batch_leaves_nothing(county, m
 
 def test_an_error_that_is_not_the_databases_also_leaves_nothing(county, monkeypatch):
     monkeypatch.setattr(importer_module, "BATCH", 10)
-    real, calls = bulk.write_drafts, []
-
-    def failing(drafts, replies=None):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("power cut")
-        return real(drafts, replies)
-
-    monkeypatch.setattr(bulk, "write_drafts", failing)
+    failing_writes(monkeypatch, lambda sizes: len(sizes) == 2, RuntimeError("power cut"))
     with pytest.raises(RuntimeError):
         import_ledger(generated(30))
     assert not Case.objects.exists() and not CaseCounter.objects.filter(last__gt=0).exists()
