@@ -39,22 +39,24 @@ def results(c: Consultation) -> dict:
     if stored is not None and stored.version == key:
         return {**stored.data, "stale": False, "computed_at": stored.computed_at.isoformat()}
     if n <= INLINE_VOTES:
-        return refresh(c)
+        return refresh(c, key)
     if stored is not None:
         return {**stored.data, "stale": True, "computed_at": stored.computed_at.isoformat()}
     return {"consultation": c.id, "participants": 0, "votes": n, "statements": 0, "groups": [], "consensus": [],
             "unassigned": 0, "positions": {}, "table": [], "pending": True, "stale": True, "computed_at": None}
 
 
-def refresh(c: Consultation) -> dict:
-    """Group the votes now and store the result (what the worker does for every changed consultation)."""
-    n, key = _key(c)
+def refresh(c: Consultation, key: str | None = None) -> dict:
+    """Group the votes now and store the result (what the worker does for every changed consultation);
+    `key`: the votes' version, when the caller has just read it."""
+    key = key or _key(c)[1]
     started = time.perf_counter()
     data = _compute(c)
+    now = timezone.now()
     with transaction.atomic():
         GroupingResult.objects.update_or_create(consultation=c, defaults={
-            "version": key, "data": data, "computed_at": timezone.now(), "seconds": time.perf_counter() - started})
-    return {**data, "stale": False, "computed_at": timezone.now().isoformat()}
+            "version": key, "data": data, "computed_at": now, "seconds": time.perf_counter() - started})
+    return {**data, "stale": False, "computed_at": now.isoformat()}
 
 
 def refresh_changed() -> int:
@@ -63,8 +65,9 @@ def refresh_changed() -> int:
     voted = Vote.objects.filter(consultation=OuterRef("pk"))
     for c in Consultation.objects.filter(Exists(voted)).order_by("id"):
         stored = GroupingResult.objects.filter(consultation=c).values_list("version", flat=True).first()
-        if stored != _key(c)[1]:
-            refresh(c)
+        key = _key(c)[1]
+        if stored != key:
+            refresh(c, key)
             done += 1
     return done
 
