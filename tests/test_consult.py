@@ -219,6 +219,7 @@ def test_a_large_consultation_is_grouped_by_the_worker_and_its_pages_read_the_st
     assert staff("POST", f"/api/consultations/{consultation}/votes", {"votes": planted_votes(sids)})[0] == 200
     status, g = staff("GET", f"/api/consultations/{consultation}/groups")
     assert status == 200 and g["pending"] and g["groups"] == [] and not GroupingResult.objects.exists()
+    assert (g["participants"], g["statements"]) == (36, len(sids))  # the counts, while the groups wait
     assert "正在计算" in client.get(f"/consult/{consultation}/results/").content.decode()
     assert JOBS["consult_groups"] <= 60
     assert consult_groups.call() == 1 and consult_groups.call() == 0  # once per change

@@ -42,7 +42,8 @@ def results(c: Consultation) -> dict:
         return refresh(c, key)
     if stored is not None:
         return {**stored.data, "stale": True, "computed_at": stored.computed_at.isoformat()}
-    return {"consultation": c.id, "participants": 0, "votes": n, "statements": 0, "groups": [], "consensus": [],
+    return {"consultation": c.id, "participants": c.participants.count(), "votes": n,
+            "statements": c.statements.filter(status=StatementStatus.APPROVED).count(), "groups": [], "consensus": [],
             "unassigned": 0, "positions": {}, "table": [], "pending": True, "stale": True, "computed_at": None}
 
 
