@@ -155,7 +155,8 @@ def measure(user, voices: list[tuple[str, str]], units: list[str], copies: int =
     slowest.sort(reverse=True)
     return {
         "n": len(voices),
-        "times": {k: {"median": median(v), "p99": percentile(v, 99), "max": max(v)} for k, v in times.items()},
+        "times": {k: {"median": median(v), "p95": percentile(v, 95), "p99": percentile(v, 99), "max": max(v)}
+                  for k, v in times.items()},
         "cpu": {k: {"median": median(v), "p99": percentile(v, 99), "max": max(v)} for k, v in cpu.items()},
         "phases": phases.summary(),
         "with_duplicates": dups, "with_precedents": precs, "with_category": suggested,
