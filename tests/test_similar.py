@@ -100,6 +100,24 @@ def test_search_terms_keep_the_topic_words_of_a_young_ledger_and_stay_within_bud
     assert big.search_terms(words, budget=0.005) == ["合活", "丽发新城"]  # the two rarest only: ~33,000 rows
 
 
+def test_the_candidate_query_reads_no_more_rows_at_ten_million_cases_than_at_one_million():
+    from minqing.text.similar import TermStats
+
+    docs = [" ".join(f"r{j}" for j in range(1, 41) if i < j) + f" common{i % 3}" for i in range(2000)]  # r_j in j docs
+    words = [f"r{j}" for j in range(1, 41)] + [f"unseen{j}" for j in range(30)]
+
+    def rows(stats, terms):  # the cases the query is estimated to read
+        return sum(stats.df.get(t, 0) or 0.5 for t in terms) * stats.total / stats.n
+
+    million, ten = TermStats(docs, total=1_000_000), TermStats(docs, total=10_000_000)
+    at_million = million.search_terms(words, budget=0.0025, min_rows=0)
+    at_ten = ten.search_terms(words, budget=0.0025, min_rows=0)
+    assert rows(million, at_million) <= 2500
+    assert rows(ten, at_ten) <= max(2500, rows(ten, at_ten[:2]))  # the budget, or the two words always searched
+    assert 2 <= len(at_ten) < len(at_million) and set(at_ten) <= set(at_million)  # the rarest words stay
+    assert not any(t.startswith("r") and int(t[1:]) > 1 for t in at_ten)  # no word of a known frequency
+
+
 def test_keywords_are_content_words_not_function_words_or_codes():
     from minqing.text.keywords import content_words, keywords
     from minqing.text.similar import TermStats

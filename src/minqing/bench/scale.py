@@ -48,6 +48,8 @@ def parse(argv: list[str]):
     p.add_argument("--db", choices=["sqlite", "postgresql"], default=None, help="default postgresql (--quick: sqlite)")
     p.add_argument("--samples", type=int, default=None, help="samples per list/search measurement (default 33)")
     p.add_argument("--voices", type=int, default=None, help="voices timed for intake (default 100)")
+    p.add_argument("--copies", type=int, default=None, help="edited copies of voices checked to be found as "
+                   "duplicates (retrieval at scale; default 50)")
     p.add_argument("--scan-cases", type=int, default=1000, help="open cases made newly late for the scan")
     p.add_argument("--quick", action="store_true", help="10,000 and 30,000 cases on SQLite (smoke run)")
     p.add_argument("--pool", type=int, default=None, help="real messages in the generator's text pool (default 5000)")
@@ -66,6 +68,7 @@ def parse(argv: list[str]):
     args.db = args.db or ("sqlite" if q else "postgresql")
     args.samples = args.samples or (11 if q else 33)
     args.voices = args.voices or (10 if q else 100)
+    args.copies = args.copies if args.copies is not None else (5 if q else 50)
     args.pool = args.pool or (600 if q else 5000)
     if q:
         args.scan_cases = min(args.scan_cases, 200)
@@ -90,7 +93,7 @@ def measure_lists(users: dict, samples: int) -> list[dict]:
     return out
 
 
-def measure_intake(users: dict, voices: int, seed: int) -> dict:
+def measure_intake(users: dict, voices: int, copies: int, seed: int) -> dict:
     from .. import warmup
     from ..text.classify import default_model
     from .intake_latency.measure import measure, read_voices, village_units
@@ -100,12 +103,13 @@ def measure_intake(users: dict, voices: int, seed: int) -> dict:
     user, units = users["dispatcher"], village_units()
     pool = read_voices(voices + 10, seed)
     measure(user, pool[voices:], units, copies=0, seed=seed + 1, progress=lambda s: None)  # warm the caches
-    r = measure(user, pool[:voices], units, copies=0, seed=seed)
+    r = measure(user, pool[:voices], units, copies=copies, seed=seed)
     t = r["times"]["suggest+duplicates+precedents"]
     return {"name": "intake: suggest + duplicates + precedents", "kind": "intake", "user": "dispatcher",
             "n": r["n"], "median_ms": t["median"], "p95_ms": t["p95"], "p99_ms": t["p99"],
             "errors": [], "parts": {k: v["median"] for k, v in r["times"].items()},
-            "with_duplicates": r["with_duplicates"], "with_precedents": r["with_precedents"]}
+            "with_duplicates": r["with_duplicates"], "with_precedents": r["with_precedents"],
+            "copies_checked": r["copies_checked"], "copies_found": r["copies_found"]}
 
 
 def steady_state(now: dt.datetime, newly_late: int) -> dict:
@@ -193,7 +197,7 @@ def child(args) -> dict:
     log(f"[{args.db} {args.size:,}] lists and search …")
     results = measure_lists(users, args.samples)
     log(f"[{args.db} {args.size:,}] intake suggestions for {args.voices} voices …")
-    results.append(measure_intake(users, args.voices, args.seed))
+    results.append(measure_intake(users, args.voices, args.copies, args.seed))
     log(f"[{args.db} {args.size:,}] deadline scan …")
     results += measure_scan(args.scan_cases)
     return {"db": connection.vendor, "size": args.size, "load": report.get("load"), "results": results}
@@ -232,7 +236,7 @@ def main(argv: list[str]) -> None:
     def argv_of(db, size, out):
         return [sys.executable, "-m", "minqing.bench", "scale", "--child", "--db", db, "--size", str(size),
                 "--out", str(out), "--samples", str(args.samples), "--voices", str(args.voices),
-                "--scan-cases", str(args.scan_cases), "--pool", str(args.pool), "--seed", str(args.seed),
+                "--scan-cases", str(args.scan_cases), "--copies", str(args.copies), "--pool", str(args.pool), "--seed", str(args.seed),
                 "--data-dir", str(args.data_dir), "--pg-url", args.pg_url]
 
     started = time.perf_counter()
@@ -257,6 +261,11 @@ def main(argv: list[str]) -> None:
                      "—" if not t or t["passed"] is None else ("PASS" if t["passed"] else "FAIL")])
     print_table(header, rows, markdown=args.markdown, out=sys.stdout)
     for rep in reports:
+        intake = next((r for r in rep["results"] if r["kind"] == "intake"), None)
+        if intake:
+            print(f"{rep['size']:,}: an edited copy found its voice among the duplicates for "
+                  f"{intake['copies_found']} of {intake['copies_checked']} voices; parts (median ms) "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in intake["parts"].items()))
         scan = next((r for r in rep["results"] if r["kind"] == "scan" and "settled" in r), None)
         if scan:
             print(f"{rep['size']:,}: {scan['active']:,} active cases; steady state set in {scan['setup_s']:.0f}s "
