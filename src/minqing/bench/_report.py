@@ -64,3 +64,28 @@ def run_children(jobs, argv, env, show, label=lambda size: f"{size:,} cases") ->
             reports.append(report)
             show(report)
     return reports, failed
+
+
+def child_done(args, child) -> bool:
+    """The start of a driver's main: makes --data-dir; in a child process (--child) runs `child(args)`,
+    writes its report to --out as JSON and returns True (the driver then returns)."""
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    if not args.child:
+        return False
+    args.out.write_text(json.dumps(child(args), ensure_ascii=False, default=str), "utf-8")
+    return True
+
+
+def add_child_options(p) -> None:
+    """The options a driver gives its child processes (hidden from --help)."""
+    import argparse
+    from pathlib import Path as _Path
+
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--out", type=_Path, default=None, help=argparse.SUPPRESS)
+
+
+def sizes_of(text: str | None, default: list[int]) -> list[int]:
+    """--sizes 1000000,10_000_000 as a list of ints (the default when not given)."""
+    return [int(s.replace("_", "")) for s in text.split(",")] if text else default

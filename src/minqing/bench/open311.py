@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._report import log, median, memory_gb, percentile, print_table, run_children
+from ._report import child_done, log, median, memory_gb, percentile, print_table, run_children
 
 TARGET_CASES, TARGET_MS = 1_000_000, 300.0
 QUICK_CASES = 10_000
@@ -238,10 +238,7 @@ def show(report: dict, out=sys.stderr) -> None:
 
 def main(argv: list[str]) -> None:
     args = parse(argv)
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    if args.child:
-        report = child(args)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, default=str), "utf-8")
+    if child_done(args, child):
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     started = time.perf_counter()

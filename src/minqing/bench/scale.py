@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._report import log, memory_gb, print_table, run_children
+from ._report import add_child_options, child_done, log, memory_gb, print_table, run_children, sizes_of
 
 DEFAULT_SIZES = [1_000_000, 10_000_000]
 QUICK_SIZES = [10_000, 30_000]
@@ -58,13 +58,10 @@ def parse(argv: list[str]):
     p.add_argument("--pg-url", default=os.environ.get("MINQING_BENCH_PG_URL", DEFAULT_PG_URL))
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--markdown", action="store_true")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    add_child_options(p)
     args = p.parse_args(argv)
     q = args.quick
-    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else (
-        QUICK_SIZES if q else DEFAULT_SIZES)
+    args.sizes = sizes_of(args.sizes, QUICK_SIZES if q else DEFAULT_SIZES)
     args.db = args.db or ("sqlite" if q else "postgresql")
     args.samples = args.samples or (11 if q else 33)
     args.voices = args.voices or (10 if q else 100)
@@ -226,18 +223,15 @@ def ratios(reports: list[dict]) -> list[dict]:
 
 def main(argv: list[str]) -> None:
     args = parse(argv)
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    if args.child:
-        report = child(args)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, default=str), "utf-8")
+    if child_done(args, child):
         return
     from .ledger.process import _environment
 
     def argv_of(db, size, out):
         return [sys.executable, "-m", "minqing.bench", "scale", "--child", "--db", db, "--size", str(size),
                 "--out", str(out), "--samples", str(args.samples), "--voices", str(args.voices),
-                "--scan-cases", str(args.scan_cases), "--copies", str(args.copies), "--pool", str(args.pool), "--seed", str(args.seed),
-                "--data-dir", str(args.data_dir), "--pg-url", args.pg_url]
+                "--scan-cases", str(args.scan_cases), "--copies", str(args.copies), "--pool", str(args.pool),
+                "--seed", str(args.seed), "--data-dir", str(args.data_dir), "--pg-url", args.pg_url]
 
     started = time.perf_counter()
     reports, failed = run_children([(args.db, s) for s in args.sizes], argv_of,

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .._report import memory_gb, print_table, run_children
+from .._report import add_child_options, child_done, memory_gb, print_table, run_children, sizes_of
 from .lists import LIST_TARGET_MS, SEARCH_TARGET_MS, TARGET_SIZE
 from .process import _environment, child
 from .report import HEADER, print_details, table_rows
@@ -54,13 +54,10 @@ def parse(argv: list[str]):
     p.add_argument("--load-only", action="store_true", help="generate/reuse the ledgers, measure nothing")
     p.add_argument("--budget", type=float, default=None, help="seconds one measurement may take (default 150): "
                    "a very slow one gets fewer rounds, and its n shows it")
-    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    add_child_options(p)
     args = p.parse_args(argv)
     q = args.quick
-    args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else (
-        [QUICK_SIZE] if q else DEFAULT_SIZES)
+    args.sizes = sizes_of(args.sizes, [QUICK_SIZE] if q else DEFAULT_SIZES)
     args.db = args.db or ("sqlite" if q else "both")
     args.samples = args.samples or (11 if q else 33)
     args.pool = args.pool or (600 if q else 5000)
@@ -89,10 +86,7 @@ def _child_argv(args, db: str, size: int, out: Path) -> list[str]:
 
 def main(argv: list[str]) -> None:
     args = parse(argv)
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    if args.child:
-        report = child(args)
-        args.out.write_text(json.dumps(report, ensure_ascii=False, default=str), "utf-8")
+    if child_done(args, child):
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     jobs = []
