@@ -124,7 +124,7 @@ def list_cases(request, status: str = "", unit: str = "", category: str = "", ch
     params = {"status": status, "unit": unit, "category": category, "channel": channel, "overdue": overdue,
               "q": q, "since": since, "until": until, "reply_quality": reply_quality}
     qs = apply_filters(cases_visible_to(request.auth), params)
-    items, count, page, pages, exact = page_of(qs, page)
+    items, count, page, pages, exact = page_of(qs, page, search=bool(q.strip()))
     return {"items": [case_summary(c) for c in items], "count": count, "count_exact": exact, "page": page,
             "pages": pages}
 

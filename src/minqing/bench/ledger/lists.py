@@ -139,7 +139,7 @@ def explain(user, params: dict) -> list[dict]:
 
     query = {k: v for k, v in params.items() if k != "page"}
     with connection.execute_wrapper(capture):
-        page_of(apply_filters(cases_visible_to(user), query), params.get("page", 1))
+        page_of(apply_filters(cases_visible_to(user), query), params.get("page", 1), search=bool(query.get("q")))
     out = []
     for sql, sql_params in captured:
         if not sql.lstrip().upper().startswith("SELECT"):

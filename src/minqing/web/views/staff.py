@@ -15,7 +15,7 @@ from ...insight.dashboard import hotspot_of
 from ...intake.citizens import history as citizen_history
 from ...intake.models import Vulnerable
 from ...intake.services import submit_voice
-from ...ledger import actions
+from ...ledger import actions, paging
 from ...ledger.attachments import add_attachment, open_attachment
 from ...ledger.lifecycle import ACTIONS, CENTRE
 from ...ledger.merge import merge
@@ -63,7 +63,7 @@ def case_list(request):
         elif box == "mine":
             qs = recorded_open(qs, request.user)
         qs = apply_filters(qs, params)
-        rows, count, page, pages, exact = page_of(qs, request.GET.get("page", 1))
+        rows, count, page, pages, exact = page_of(qs, request.GET.get("page", 1), search=bool(params["q"].strip()))
     except DomainError as e:
         error, rows, count, page, pages, exact = e, [], 0, 1, 1, True
     query = {k: v for k, v in params.items() if v}
@@ -71,6 +71,7 @@ def case_list(request):
         query["box"] = box
     return render(request, "minqing/staff/case_list.html", {
         "items": [case_summary(c) for c in rows], "count": count, "count_exact": exact, "page": page, "pages": pages,
+        "more": page < pages or (not exact and len(rows) == paging.PAGE_SIZE),
         "params": params, "box": box, "error": error, "query": urlencode(query),
         "statuses": Status.choices, "channels": Channel.choices, "deadline_labels": DEADLINE_LABELS,
         "categories": Category.objects.filter(level=1).values_list("name", flat=True),
