@@ -59,11 +59,11 @@ def build(county, make_case) -> dict:
         w[side]["warning"].cases.add(w[side]["case"])
         w[side]["notice"] = publish(county[user], {"unit": unit, "kind": "doing", "title": f"{unit}正在修路灯",
                                                    "body": "本周内完成东头路灯维修。"})
-        today = clock.now().date()
+        today = clock.today()
         w[side]["plan"] = VisitPlan.objects.create(cadre=county[user], unit=place, unit_path=place.path, starts=today,
                                                    ends=today + dt.timedelta(days=5), created_by=county[user])
         w[side]["visit"] = Visit.objects.create(unit=place, unit_path=place.path, visitor=county[user],
-                                                visited_at=clock.now().date(), households=3, notes="走访记录")
+                                                visited_at=clock.today(), households=3, notes="走访记录")
     key = open311_keys.issue("matrix-client")[0]  # a request raised through Open311, for GET tokens/{token}
     sub = Submission.objects.create(case=w["in"]["case"], key=key, token="matrixtoken0001")
     w["open311"] = {"token": sub.token, "service_code": str(Category.objects.filter(level=1).order_by("path")[0].pk)}

@@ -117,5 +117,5 @@ def test_without_a_period_the_api_serves_the_workers_fresh_run(make_case, county
     status, body = api("leader")("GET", "/api/hotspots")
     assert status == 200 and len(body) == 1 and body[0]["voices"] == 4 and calls == []  # the stored run
     assert api("hb")("GET", "/api/hotspots")[1] == []  # a village: clustered on request, its own view
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     assert api("leader")("GET", f"/api/hotspots?since={today}")[1][0]["voices"] == 4 and calls

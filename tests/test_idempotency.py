@@ -29,7 +29,7 @@ def test_a_resent_visit_creates_its_cases_once_and_answers_the_same_numbers(clie
     from minqing.ledger.models import Case
 
     key = str(uuid.uuid4())
-    visit = {"unit": "VA", "visited_at": clock.now().date().isoformat(), "households": 3,
+    visit = {"unit": "VA", "visited_at": clock.today().isoformat(), "households": 3,
              "voices": [{"text": "王大爷家门前排水沟堵塞。"}, {"text": "村口路灯不亮，晚上看不清。", "lat": 30.1, "lng": 120.2}]}
     first = send(client, "/api/visits", visit, key, **bearer("grid"))
     again = send(client, "/api/visits", visit, key, **bearer("grid"))

@@ -396,7 +396,7 @@ def test_voices_and_visits_carry_a_point_returned_to_staff(county, api):
     status, case = api("disp")("GET", f"/api/cases/{body['number']}")
     assert status == 200 and (case["lat"], case["lng"]) == (28.22821, 112.93881)
     status, body = api("grid")("POST", "/api/visits", {
-        "unit": "GA", "visited_at": clock.now().date().isoformat(),
+        "unit": "GA", "visited_at": clock.today().isoformat(),
         "voices": [{"text": "网格内下水道堵塞，污水外溢。", "lat": "28.1", "lng": "112.8"}]})
     assert status == 201, body
     status, case = api("grid")("GET", f"/api/cases/{body['cases'][0]}")
@@ -415,7 +415,7 @@ def test_a_point_out_of_range_is_refused_in_chinese(county, api, point, field, w
     assert status == 400, body
     assert body["error"]["field"] == field and words in body["error"]["message"], body
     status, body = api("grid")("POST", "/api/visits", {
-        "unit": "GA", "visited_at": clock.now().date().isoformat(),
+        "unit": "GA", "visited_at": clock.today().isoformat(),
         "voices": [{"text": "网格内下水道堵塞，污水外溢。", **point}]})
     assert status == 400 and words in body["error"]["message"], body
 

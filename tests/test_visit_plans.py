@@ -12,7 +12,7 @@ DRAIN = ["甲村村口排水沟堵塞，下雨就淹到路上。", "村口排水
 
 
 def _days_ago(n):
-    return (clock.now().date() - dt.timedelta(days=n)).isoformat()
+    return (clock.today() - dt.timedelta(days=n)).isoformat()
 
 
 def test_suggestions_rank_villages_and_say_why(make_case, api, county):
@@ -33,7 +33,7 @@ def test_suggestions_rank_villages_and_say_why(make_case, api, county):
     assert [c["username"] for c in va["cadres"]][:2] == ["ha", "grid"]  # the village's own cadres first
     # a visit today to VB closes its gap
     Visit.objects.create(visitor=county["hb"], unit=Unit.objects.get(code="VB"), unit_path=Unit.objects.get(code="VB").path,
-                         visited_at=clock.now().date())
+                         visited_at=clock.today())
     assert [s["unit"] for s in api("t_disp")("GET", "/api/visits/plans/suggestions")[1]] == ["VA"]
     for user in ("grid", "ha"):
         status, body = api(user)("GET", "/api/visits/plans/suggestions")
@@ -80,7 +80,7 @@ def test_plans_permissions_validation_and_fulfilment(api, county):
     assert api("grid")("GET", "/api/visits/plans?status=done")[1][0]["visited_at"] == _days_ago(0)
     assert api("grid")("POST", f"/api/visits/plans/{plan_id}/cancel")[0] == 400  # done: no longer cancellable
     status, own = api("grid")("POST", "/api/visits/plans", {"unit": "GA"})  # for self, default this week
-    assert status == 201 and own["ends"] == (clock.now().date() + dt.timedelta(days=7)).isoformat()
+    assert status == 201 and own["ends"] == (clock.today() + dt.timedelta(days=7)).isoformat()
     assert api("grid")("POST", f"/api/visits/plans/{own['id']}/cancel")[1]["status"] == "cancelled"
 
 

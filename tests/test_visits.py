@@ -6,7 +6,7 @@ from minqing import clock
 
 
 def test_visit_records_voices_as_cases_and_counts_coverage(api, county):
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     status, body = api("grid")("POST", "/api/visits", {
         "unit": "VA", "visited_at": today, "households": 12, "notes": "走访甲村东头",
         "voices": [{"text": "王大爷家门前排水沟堵塞。"}, {"text": "村口路灯不亮。", "submitter": {"mode": "named", "name": "王大爷"}}]})
@@ -23,7 +23,7 @@ def test_bad_visits_are_refused_and_write_nothing(api, county):
     from minqing.field.models import Visit
     from minqing.ledger.models import Case
 
-    tomorrow = (clock.now().date() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     for bad in ({"unit": "NOPE", "visited_at": "2026-01-01"}, {"unit": "VA", "visited_at": tomorrow},
                 {"unit": "VA", "visited_at": "昨天"}, {"unit": "VA", "visited_at": "2026-01-01", "voices": [{"text": ""}]}):
         status, body = api("grid")("POST", "/api/visits", bad)
@@ -36,7 +36,7 @@ def test_visit_page_records_a_visit_from_a_phone_form(client, county):
     from minqing.field.models import Visit
 
     client.force_login(county["grid"])
-    r = client.post("/visits/", {"unit": "GA", "visited_at": clock.now().date().isoformat(), "households": "5",
+    r = client.post("/visits/", {"unit": "GA", "visited_at": clock.today().isoformat(), "households": "5",
                                  "notes": "入户走访", "voice0": "张奶奶家屋顶漏雨，需要帮助修缮。", "voice1": ""})
     assert r.status_code == 302
     visit = Visit.objects.get()

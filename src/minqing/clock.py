@@ -14,6 +14,12 @@ def now() -> dt.datetime:
     return _fake.get() or timezone.now()
 
 
+def today() -> dt.date:
+    """The county's calendar day now (settings.TIME_ZONE) — not `now().date()`, which is the day in UTC:
+    from midnight to 8 a.m. in China that is still yesterday (a visit dated today was refused then)."""
+    return timezone.localdate(now())
+
+
 @contextlib.contextmanager
 def frozen_at(moment: dt.datetime):
     token = _fake.set(moment)

@@ -53,7 +53,7 @@ def suggest_plans(user, since: str = "", until: str = "", unit: str = "", limit:
         villages = villages.filter(in_subtree("path", base.path))
     by_id = {v.id: v for v in villages}
     found: dict[int, list[dict]] = defaultdict(list)
-    today = clock.now().date()
+    today = clock.today()
     since = since or (today - dt.timedelta(days=HOTSPOT_DAYS)).isoformat()
     for vid, reason in _hotspot_reasons(user, base, since, until):
         found[vid].append(reason)
@@ -197,7 +197,7 @@ def create_plan(user, data: dict) -> VisitPlan:
     if not unit.path.startswith(user.unit.path):
         raise Forbidden(f"{unit.name}不在您的范围内", field="unit")
     cadre = _cadre(user, data.get("cadre"))
-    today = clock.now().date()
+    today = clock.today()
     starts = _day(data.get("starts"), "starts", "开始日期", today)
     ends = _day(data.get("ends"), "ends", "截止日期", starts + dt.timedelta(days=7))
     if ends < starts:

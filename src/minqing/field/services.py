@@ -26,7 +26,7 @@ def record_visit(user, data: dict) -> Visit:
     if unit is None:
         raise unknown_unit(data.get("unit"))
     day = parse_day(data.get("visited_at"), "visited_at", "走访日期")
-    if day > clock.now().date():
+    if day > clock.today():
         raise Invalid("走访日期不能晚于今天", field="visited_at")
     households = data.get("households") or 0
     if not isinstance(households, int) or not 0 <= households <= 10000:
@@ -55,11 +55,11 @@ def coverage(user, unit_code: str = "", since: str = "", until: str = "") -> dic
     base = unit_or_own(user, unit_code)
     lo, hi = day_bounds(since, until)
     if lo is None and hi is None:  # default: this month (the seeds count "this month")
-        today = clock.now().date()
+        today = clock.today()
         lo_day, hi_day = today.replace(day=1), today
     else:
         lo_day = lo.date() if lo else dt.date(1970, 1, 1)
-        hi_day = (hi - dt.timedelta(days=1)).date() if hi else clock.now().date()
+        hi_day = (hi - dt.timedelta(days=1)).date() if hi else clock.today()
     area = Unit.objects.all() if base is None else Unit.objects.filter(in_subtree("path", base.path))
     places = area.filter(level__in=COVERED_LEVELS, active=True)
     visits = Visit.objects.filter(visited_at__gte=lo_day, visited_at__lte=hi_day)

@@ -62,7 +62,7 @@ def ranking(user, level: str = "township", since: str = "", until: str = "") -> 
 
 def trend(user, unit: str = "", months: int = 12) -> list[dict]:
     base = unit_or_own(user, unit)
-    since = months_back(months - 1, clock.now().date())
+    since = months_back(months - 1, clock.today())
     qs = period(cases_visible_to(user), since)
     if base is not None:
         qs = qs.filter(responsible_in(base))

@@ -52,7 +52,7 @@ def visits_page(request):
         recent = recent.filter(in_subtree("unit_path", request.user.unit.path) | Q(visitor=request.user))
     return render(request, "minqing/field/visits.html", {
         "cov": cov, "recent": recent[:30], "groups": place_choices(with_grids=True), "form": form, "error": error,
-        "today": clock.now().date().isoformat(), "slots": range(VOICE_SLOTS),
+        "today": clock.today().isoformat(), "slots": range(VOICE_SLOTS),
         "default_unit": request.GET.get("at") or (request.user.unit.code if request.user.unit_id else ""),
         **_plans_context(request),
     }, status=400 if error else 200)
@@ -61,7 +61,7 @@ def visits_page(request):
 def _plans_context(request) -> dict:
     """The 走访计划 section: my plans; for leaders and dispatchers, the area's plans and the suggestions."""
     user = request.user
-    today = clock.now().date()
+    today = clock.today()
     ctx = {"my_plans": plans.list_plans(user, PlanStatus.PLANNED, mine=True)[:30], "may_suggest": False,
            "plan_starts": today.isoformat(), "plan_ends": (today + dt.timedelta(days=7)).isoformat()}
     if user.role in plans.SUGGESTERS and (user.unit_id or user.role == "admin"):
