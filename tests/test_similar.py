@@ -100,22 +100,56 @@ def test_search_terms_keep_the_topic_words_of_a_young_ledger_and_stay_within_bud
     assert big.search_terms(words, budget=0.005) == ["合活", "丽发新城"]  # the two rarest only: ~33,000 rows
 
 
-def test_the_candidate_query_reads_no_more_rows_at_ten_million_cases_than_at_one_million():
-    from minqing.text.similar import TermStats
+def test_the_window_is_the_newest_million_cases_and_the_next_to_come():
+    from minqing.ledger.fulltext_sql import WINDOW_BUCKET
+    from minqing.ledger.similar import WINDOW, WINDOW_AHEAD, window_lexemes
 
-    docs = [" ".join(f"r{j}" for j in range(1, 41) if i < j) + f" common{i % 3}" for i in range(2000)]  # r_j in j docs
-    words = [f"r{j}" for j in range(1, 41)] + [f"unseen{j}" for j in range(30)]
+    assert window_lexemes(0) == window_lexemes(WINDOW) == ""  # a ledger no larger than the window: all of it
+    lexemes = window_lexemes(9_500_000).split(" | ")
+    first, last = (9_500_000 - WINDOW + 1) // WINDOW_BUCKET, 9_500_000 // WINDOW_BUCKET + WINDOW_AHEAD
+    assert lexemes == [f"'§{b}'" for b in range(first, last + 1)] and lexemes[0] == "'§85'"
 
-    def rows(stats, terms):  # the cases the query is estimated to read
-        return sum(stats.df.get(t, 0) or 0.5 for t in terms) * stats.total / stats.n
 
-    million, ten = TermStats(docs, total=1_000_000), TermStats(docs, total=10_000_000)
-    at_million = million.search_terms(words, budget=0.0025, min_rows=0)
-    at_ten = ten.search_terms(words, budget=0.0025, min_rows=0)
-    assert rows(million, at_million) <= 2500
-    assert rows(ten, at_ten) <= max(2500, rows(ten, at_ten[:2]))  # the budget, or the two words always searched
-    assert 2 <= len(at_ten) < len(at_million) and set(at_ten) <= set(at_million)  # the rarest words stay
-    assert not any(t.startswith("r") and int(t[1:]) > 1 for t in at_ten)  # no word of a known frequency
+def test_word_statistics_are_those_of_the_window(make_case, monkeypatch):
+    from minqing.ledger import similar
+
+    make_case(text="老街的排水沟堵了，一下雨就淹到门口。")
+    make_case(text=NOISE)
+    make_case(text=OTHER)
+    monkeypatch.setattr(similar, "WINDOW", 2)
+    forget_term_stats()  # intake sampled before the cases were written
+    stats = similar.term_stats()
+    assert stats.total == 2 + len(similar.background_texts())  # the window, with the shipped messages
+    assert stats.df["排水沟"] == sum("排水沟" in t.split() for t in similar.background_texts())
+
+
+def test_candidates_beyond_the_window_are_not_read_but_a_search_still_finds_them(make_case, county):
+    """PostgreSQL: a twin older than the newest million cases is outside the candidate query (the GIN
+    index keeps it out); one inside is found. A user's text search is not limited."""
+    from django.db import connection
+
+    from minqing.ledger.models import Case
+    from minqing.ledger.search import matching
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the window lexemes are PostgreSQL's (SQLite's FTS5 ranks inside its index)")
+    old = make_case(text=NOISE)
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_value FROM ledger_case_id_seq")
+        before = cur.fetchone()[0]
+        try:
+            cur.execute("SELECT setval('ledger_case_id_seq', 3500000)")
+            recent = make_case(text=NOISE)
+            cur.execute("SELECT setval('ledger_case_id_seq', 4200000)")
+            new = make_case(text=NOISE_EDITED)
+            forget_term_stats()  # the hourly sample learns the ledger's size
+            found = {m.case.pk for m in duplicates_of(new)}
+            assert recent.pk in found and old.pk not in found
+            assert {old.pk, recent.pk, new.pk} <= set(matching(Case.objects.all(), "烧烤店 油烟").values_list("pk", flat=True))
+            cur.execute("SELECT count(*) FROM ledger_case WHERE search_tsv @@ plainto_tsquery('simple', '§42')")
+            assert cur.fetchone()[0] == 0  # no query text can name a window lexeme
+        finally:
+            cur.execute("SELECT setval('ledger_case_id_seq', %s)", [before])
 
 
 def test_keywords_are_content_words_not_function_words_or_codes():

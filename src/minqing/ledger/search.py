@@ -3,7 +3,8 @@
 Each case keeps `search_text`: its normalised title and text segmented into words, joined by
 spaces. SQLite indexes it with FTS5 (unicode61 tokenizer: one token per word) through an
 external-content table kept in step by triggers (migration 0003); PostgreSQL with a GIN index on the
-generated column search_tsv = to_tsvector('simple', search_text) (migration 0011). A query is
+generated column search_tsv = to_tsvector('simple', search_text) (migration 0011) and one window
+lexeme of its id that no query can name (migration 0015, see ledger/similar.py). A query is
 normalised and segmented the same way and every word must match."""
 
 from django.db import connection
@@ -56,7 +57,7 @@ def ensure_index(using: str = "default") -> bool:
             cur.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ledger_case_search_tsv_gin'")
             if cur.fetchone():
                 return False
-            for sql in fulltext_sql.PG_TSV_UP:
+            for sql in fulltext_sql.PG_TSV_CURRENT:
                 cur.execute(sql)
             return True
     return False

@@ -36,7 +36,13 @@ CANDIDATE_POOL = 300  # best-ranked candidates scored for duplicates
 WORD_BUDGET = {"postgresql": 0.0025}
 DEFAULT_WORD_BUDGET = 0.005
 PRECEDENT_POOL = 100  # … and for precedents (closed cases anywhere: the first hundred are plenty)
-_stats: tuple[float, TermStats] | None = None
+# Beyond WINDOW cases, candidates come from the newest WINDOW cases only (PostgreSQL): the query ANDs its
+# words with the window lexemes of the stored vector (ledger/fulltext_sql.py), so its cost — index entries
+# and heap pages read — does not grow with the years of history behind the window. A million cases is 33
+# years of a county's voices and 17 days of a city of 59,000 a day (docs/duplicates.md).
+WINDOW = 1_000_000
+WINDOW_AHEAD = 10  # window lexemes past the newest case sampled: cases arriving before the next sample
+_stats: tuple[float, TermStats, int] | None = None
 
 
 BACKGROUND_BELOW = 5000  # a younger ledger also counts words in the shipped messages
@@ -58,20 +64,33 @@ def background_texts() -> tuple[str, ...]:
 
 
 def term_stats(max_age: float = 3600, sample: int = 20000) -> TermStats:
-    """Word document frequencies from a random sample of the ledger, rebuilt hourly per process; below
-    BACKGROUND_BELOW cases, with the shipped messages counted beside the ledger's."""
+    """Word document frequencies from a random sample of the newest WINDOW cases (the cases the candidate
+    query searches), rebuilt hourly per process; below BACKGROUND_BELOW cases, with the shipped messages
+    counted beside the ledger's."""
     global _stats
     if _stats and time.monotonic() - _stats[0] < max_age:
         return _stats[1]
     last = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    if last <= sample:
-        texts = list(Case.objects.values_list("search_text", flat=True))
+    first = max(1, last - WINDOW + 1)
+    if last - first < sample:
+        texts = list(Case.objects.filter(id__gte=first).values_list("search_text", flat=True))
     else:
-        ids = random.Random(last).sample(range(1, last + 1), sample)
+        ids = random.Random(last).sample(range(first, last + 1), sample)
         texts = list(Case.objects.filter(id__in=ids).values_list("search_text", flat=True))
     extra = background_texts() if last < BACKGROUND_BELOW else ()
-    _stats = (time.monotonic(), TermStats(texts + list(extra), total=last + len(extra)))
+    _stats = (time.monotonic(), TermStats(texts + list(extra), total=last - first + 1 + len(extra)), last)
     return _stats[1]
+
+
+def window_lexemes(last: int) -> str:
+    """The tsquery (window lexemes OR-ed) matching the newest WINDOW cases and those to come after case
+    `last`; '' while the ledger is no larger than the window."""
+    from .fulltext_sql import WINDOW_BUCKET
+
+    if last <= WINDOW:
+        return ""
+    first, upto = (last - WINDOW + 1) // WINDOW_BUCKET, last // WINDOW_BUCKET + WINDOW_AHEAD
+    return " | ".join(f"'§{b}'" for b in range(first, upto + 1))
 
 
 def forget_term_stats() -> None:
@@ -96,21 +115,24 @@ _COLUMNS = (f"c.id, c.title, substr(c.text_norm, 1, {SCORE_CHARS}), length(c.tex
             "c.close_reason, c.lat, c.lng")
 
 
-def _candidate_rows(terms: list[str], limit: int) -> list[Candidate]:
+def _candidate_rows(terms: list[str], limit: int, window: str = "") -> list[Candidate]:
     """The best-ranked cases holding any of `terms`, best first, with what scoring and the place and
-    status rules need: one round trip for the search and the rows."""
+    status rules need: one round trip for the search and the rows. `window` (PostgreSQL): the window
+    lexemes a candidate must also hold (window_lexemes)."""
     if not terms:
         return []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            words = " | ".join(t.replace("'", "") for t in terms)
             # MATERIALIZED keeps the planner on the GIN index: with ORDER BY id DESC LIMIT alone it walks
             # the primary key backwards computing to_tsvector for every row until enough match
             # (390 ms at 10,000 cases; at 1,000,000 a median 21 s, every row, when fewer than 300 match).
             cur.execute(
-                "WITH m AS MATERIALIZED (SELECT id FROM ledger_case WHERE search_tsv @@ to_tsquery('simple', %s)), "
-                "top AS (SELECT id FROM m ORDER BY id DESC LIMIT %s) "
+                "WITH m AS MATERIALIZED (SELECT id FROM ledger_case WHERE search_tsv @@ "
+                + ("(to_tsquery('simple', %s) && %s::tsquery)), " if window else "to_tsquery('simple', %s)), ")
+                + "top AS (SELECT id FROM m ORDER BY id DESC LIMIT %s) "
                 f"SELECT {_COLUMNS} FROM top JOIN ledger_case c ON c.id = top.id ORDER BY c.id DESC",
-                [" | ".join(t.replace("'", "") for t in terms), limit])
+                [words, window, limit] if window else [words, limit])
         else:
             expr = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
             cur.execute(
@@ -137,7 +159,8 @@ def _candidates(case: Case) -> list[Candidate]:
         return memo[1]
     tokens = case.search_text.split() if case.search_text else words(f"{case.title} {case.text_norm}")
     terms = term_stats().search_terms(tokens, budget=WORD_BUDGET.get(connection.vendor, DEFAULT_WORD_BUDGET))
-    rows = [c for c in _candidate_rows(terms, CANDIDATE_POOL) if c.id != case.id]
+    window = window_lexemes(_stats[2]) if connection.vendor == "postgresql" else ""
+    rows = [c for c in _candidate_rows(terms, CANDIDATE_POOL, window) if c.id != case.id]
     case._similar_candidates = (key, rows)
     return rows
 

@@ -20,7 +20,6 @@ def bigrams(text: str) -> frozenset[str]:
 
 CONTAINED_MIN = 20  # bigrams the shorter text needs before containment counts
 MIN_RANKED = 2000  # cases the candidate query may always rank (a few ms): what a small ledger searches
-BUDGET_CASES = 1_000_000  # the word budget is a share of the ledger up to this size, a fixed count above
 
 
 def similarity(a: frozenset, b: frozenset) -> float:
@@ -58,25 +57,22 @@ class TermStats:
         return sorted(unique, key=lambda w: (-self.idf(w), w))[:k]
 
     def search_terms(self, words: Iterable[str], k: int = 24, budget: float = 0.005, at_least: int = 2,
-                     min_rows: int = MIN_RANKED, budget_cases: int = BUDGET_CASES) -> list[str]:
+                     min_rows: int = MIN_RANKED) -> list[str]:
         """The rarest words for a candidate query, rarest first, while their document frequencies add up
-        to at most `budget` of the ledger — of its first `budget_cases` cases: beyond them the budget is a
-        fixed number of rows — or `min_rows` cases, whichever is more (but at least `at_least` words).
-        A young ledger of a few hundred cases would otherwise be searched for one or two words that only
-        one case holds — a typo, a turn of phrase — and miss the voices that name the same estate and the
-        same mixing plant in other words. The full-text query reads every case holding any of the words,
-        so its cost is the sum of their frequencies: a word in 4% of a million cases costs 40,000 rows
-        and finds a duplicate no better than the rare words beside it (measured at 1,000,000 cases: the
-        query's p99 387 → 35 ms, recall unchanged; docs/duplicates.md). A share without the cap would
-        read ten times the rows at ten million cases (docs/benchmarks.md, "Scale"). A word the sample
-        never saw is priced at half a sampled case: in a sample of 20,000 standing for ten million cases
-        it may still be in a few hundred."""
+        to at most `budget` of the cases searched (`total`) or `min_rows` cases, whichever is more (but
+        at least `at_least` words). A young ledger of a few hundred cases would otherwise be searched for
+        one or two words that only one case holds — a typo, a turn of phrase — and miss the voices that
+        name the same estate and the same mixing plant in other words. The full-text query reads every
+        case holding any of the words, so its cost is the sum of their frequencies: a word in 4% of a
+        million cases costs 40,000 rows and finds a duplicate no better than the rare words beside it
+        (measured at 1,000,000 cases: the query's p99 387 → 35 ms, recall unchanged; docs/duplicates.md).
+        A word the sample never saw is priced at half a sampled case: in a sample of 20,000 standing for
+        a million cases it may still be in a few dozen."""
         ranked = self.rare_terms(words, k)
         if self.n < 200:
             return ranked
         out, total = [], 0.0
-        rows = min(budget * self.total, budget * budget_cases)
-        allowed = max(rows, min_rows) / self.total * self.n  # in sampled cases
+        allowed = max(budget * self.total, min_rows) / self.total * self.n  # in sampled cases
         unseen = 0.5 if self.total > self.n else 0.0
         for w in ranked:
             df = self.df.get(w, 0) or unseen

@@ -3,16 +3,7 @@ SQLite: nothing (FTS5, migration 0003)."""
 
 from django.db import migrations
 
-from minqing.ledger.fulltext_sql import PG_TSV_DOWN, PG_TSV_UP
-
-
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return apply
+from minqing.ledger.fulltext_sql import PG_TSV_DOWN, PG_TSV_UP, on_postgresql as run
 
 
 class Migration(migrations.Migration):
