@@ -73,3 +73,26 @@ def test_default_is_simplified_chinese(client, county):
     client.force_login(county["disp"])
     menu = nav(html(client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en-US")))
     assert "登记诉求" in menu and "全部工单" in menu and "Register voice" not in menu
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MAP_CONFIG = re.compile(r'<script id="map-config" type="application/json">(.*?)</script>', re.S)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hant", "zh-hans"])
+def test_the_map_speaks_the_pages_language(client, county, language):
+    """map.js writes no words of its own: they come in the page's map config (templatetags/maps.map_text)."""
+    import json
+
+    if language != "zh-hans":
+        choose(client, language)
+    client.force_login(county["disp"])
+    config = json.loads(MAP_CONFIG.search(html(client.get("/map/"))).group(1))
+    text, lang = config["text"], config["lang"]
+    assert lang == language and set(text) >= {"count", "layer_cases", "located", "truncated"}
+    if language == "en":
+        assert not [v for v in text.values() if CJK.search(v)]
+        assert "{n}" in text["count"] and "{lat}" in text["located"]
+    else:
+        assert text["layer_cases"] == ("工單" if language == "zh-hant" else "工单")

@@ -16,6 +16,13 @@
   // A county's map never needs the whole country: clustering keeps an index per zoom level from minZoom to
   // maxZoom, so starting at 8 (a region of ~1,000 km) instead of 3 saves a third of the work for 50,000 points.
   var MIN_ZOOM = 8;
+  // The page's words (templatetags/maps.py, map_text), in its language: t("count", {n: 3}) → "共 3 件".
+  function t(key, vars) {
+    return String((cfg.text || {})[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return vars && vars[name] !== undefined ? vars[name] : all;
+    });
+  }
+  function num(n) { return Number(n).toLocaleString(cfg.lang || "zh-CN"); }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -33,7 +40,7 @@
       });
     } else {
       node.classList.add("plain");
-      map.attributionControl.addAttribution("无底图（未设置 MINQING_MAP_TILES）");
+      map.attributionControl.addAttribution(t("no_tiles"));
     }
     L.control.scale({imperial: false}).addTo(map);
     return map;
@@ -113,9 +120,9 @@
       var a = el("a", "", p.number);
       a.href = "/cases/" + encodeURIComponent(p.number) + "/";
       box.appendChild(a);
-      box.appendChild(el("div", "", (labels[p.status] || p.status) + (p.overdue ? " · 已超期" : "") +
+      box.appendChild(el("div", "", (labels[p.status] || p.status) + (p.overdue ? " · " + t("overdue") : "") +
                                     (p.category ? " · " + p.category : "")));
-      if (p.approximate) box.appendChild(el("div", "muted small", "无坐标，按所在单位中心显示"));
+      if (p.approximate) box.appendChild(el("div", "muted small", t("no_point")));
       L.popup().setLatLng(e.target.getLatLng()).setContent(box).openOn(map);
     }
     function draw() {
@@ -125,7 +132,7 @@
       shown.forEach(function (c) {
         var at = [c.geometry.coordinates[1], c.geometry.coordinates[0]], p = c.properties, m;
         if (p.cluster) {
-          m = L.marker(at, {icon: clusterIcon(p.point_count, p.late), title: p.point_count + " 件"});
+          m = L.marker(at, {icon: clusterIcon(p.point_count, p.late), title: t("cases_n", {n: num(p.point_count)})});
           m.on("click", function () { map.setView(at, Math.min(index.getClusterExpansionZoom(p.cluster_id), 18)); });
         } else {
           m = L.circleMarker(at, {radius: 6, weight: p.approximate ? 1 : 1.5, color: "#fff", fillOpacity: 0.9,
@@ -174,21 +181,25 @@
       (data.hotspots || []).forEach(function (h) {
         var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
                                                 fillOpacity: 0.12});
-        circle.bindTooltip(h.title + " · 热度 " + h.heat + " · " + h.voices + " 人次", {permanent: true, direction: "top",
+        circle.bindTooltip(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}), {permanent: true, direction: "top",
                                                                                    className: "hotspot-label"});
         circle.addTo(hot);
       });
       hot.addTo(map);
-      L.control.layers(null, {"工单": cases, "热点": hot, "单位": units}, {collapsed: true}).addTo(map);
+      var overlays = {};
+      overlays[t("layer_cases")] = cases;
+      overlays[t("layer_hotspots")] = hot;
+      overlays[t("layer_units")] = units;
+      L.control.layers(null, overlays, {collapsed: true}).addTo(map);
       if (summary) {
-        summary.textContent = "共 " + data.count.toLocaleString("zh-CN") + " 件" +
-          (approx ? "（其中 " + approx + " 件没有坐标，按所在单位中心显示）" : "") +
-          (data.unplaced ? "；另有 " + data.unplaced + " 件没有坐标，所在单位也未设中心，未显示" : "") +
-          (data.truncated ? "；超过 50,000 件，只显示最新的 50,000 件，请缩小筛选范围" : "") +
-          ((data.hotspots || []).length ? "；热点 " + data.hotspots.length + " 个" : "");
+        summary.textContent = t("count", {n: num(data.count)}) +
+          (approx ? t("approx", {n: num(approx)}) : "") +
+          (data.unplaced ? t("unplaced", {n: num(data.unplaced)}) : "") +
+          (data.truncated ? t("truncated", {n: num(cfg.max_points)}) : "") +
+          ((data.hotspots || []).length ? t("hotspots_n", {n: data.hotspots.length}) : "");
       }
     }).catch(function (err) {
-      if (summary) summary.textContent = "地图数据加载失败：" + (err && err.message || err);
+      if (summary) summary.textContent = t("load_failed", {error: err && err.message || err});
       node.setAttribute("data-ready", "error");
     });
   }
@@ -208,7 +219,7 @@
       var a = el("a", "", p.title);
       a.href = "#" + p.number;
       box.appendChild(a);
-      box.appendChild(el("div", "muted small", p.status_label + " · " + p.place + (p.approximate ? " · 位置为村/社区中心" : " · 位置约百米")));
+      box.appendChild(el("div", "muted small", p.status_label + " · " + p.place + " · " + t(p.approximate ? "at_centre" : "at_100m")));
       m.bindPopup(box);
       group.addLayer(m);
     });
@@ -228,22 +239,22 @@
       shown = lat.value + "," + lng.value;
       if (isFinite(a) && isFinite(b)) {
         if (!marker) marker = L.marker([a, b], {draggable: true, icon: L.divIcon({className: "point-pin", iconSize: [18, 18]})})
-          .on("dragend", function () { set(marker.getLatLng().lat, marker.getLatLng().lng, "已移动到"); }).addTo(map);
+          .on("dragend", function () { set(marker.getLatLng().lat, marker.getLatLng().lng, "moved"); }).addTo(map);
         marker.setLatLng([a, b]);
         if (moveTo) map.setView([a, b], Math.max(map.getZoom(), 16));
-        out.textContent = out.textContent || ("位置：" + a.toFixed(5) + ", " + b.toFixed(5));
+        out.textContent = out.textContent || t("position", {lat: a.toFixed(5), lng: b.toFixed(5)});
       } else {
         if (marker) { map.removeLayer(marker); marker = null; }
         out.textContent = "";
       }
     }
-    function set(a, b, how) {
+    function set(a, b, how, vars) {  // how: the key of what was done (t)
       lat.value = a.toFixed(6);
       lng.value = b.toFixed(6);
-      out.textContent = how + "：" + a.toFixed(5) + ", " + b.toFixed(5);
+      out.textContent = t(how, Object.assign({lat: a.toFixed(5), lng: b.toFixed(5)}, vars || {}));
       show(false);
     }
-    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "已在地图上选定"); });
+    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, "picked"); });
     // The field form's own "记录当前位置" (field.js) fills the same inputs; so does the offline queue's reset:
     // the picker follows whatever the inputs hold.
     setInterval(function () { if (lat.value + "," + lng.value !== shown) { out.textContent = ""; show(true); } }, 700);
@@ -255,12 +266,12 @@
     oneButton();
     if (document.readyState !== "complete") window.addEventListener("load", oneButton);
     locateBtn.addEventListener("click", function () {
-      out.textContent = "正在定位…";
+      out.textContent = t("locating");
       navigator.geolocation.getCurrentPosition(function (p) {
-        set(p.coords.latitude, p.coords.longitude, "已定位（精度约 " + Math.round(p.coords.accuracy) + " 米）");
+        set(p.coords.latitude, p.coords.longitude, "located", {m: Math.round(p.coords.accuracy)});
         map.setView([p.coords.latitude, p.coords.longitude], 17);
       }, function (err) {
-        out.textContent = "没能定位：" + err.message + "（需要 HTTPS 并允许定位；也可以在地图上点选）";
+        out.textContent = t("locate_failed", {error: err.message});
       }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
     });
     box.querySelector("[data-point-clear]").addEventListener("click", function () {
