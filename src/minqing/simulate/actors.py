@@ -365,6 +365,7 @@ class Simulation:
                     t0 = time.perf_counter()
                     with clock.frozen_at(end):
                         done = escalation.scan(end)
+                        escalation.progress_due(end)
                     self.timing["scan"] += time.perf_counter() - t0
                     self.counts["reminders"] += done["reminders"]
                     self.counts["escalated"] += done["escalated"]

@@ -15,7 +15,7 @@ from ..workflow.models import SchedulerTick
 from . import recovery, tasks
 
 DAY = 86400
-JOBS = {"deadline_scan": 300, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
+JOBS = {"deadline_scan": 300, "progress_reminders": 3600, "deliver_notifications": 20, "warning_scan": 3600, "hotspot_refresh": 3600,
         "monthly_report": 6 * 3600, "dashboard_refresh": 600, "prune_task_results": DAY,
         "model_retrain": int(float(os.environ.get("MINQING_RETRAIN_DAYS", "7")) * DAY),
         "lexicon_refresh": DAY, "lexicon_reindex": 600,

@@ -6,6 +6,7 @@ import os
 
 from django_tasks import task
 
+from .. import clock
 from ..insight import warnings
 from ..insight.dashboard import refresh_hotspots, refresh_snapshots
 from ..insight.monthly import write_last_month
@@ -15,6 +16,11 @@ from ..workflow import escalation, notify
 @task()
 def deadline_scan() -> dict:
     return escalation.scan()
+
+
+@task()
+def progress_reminders() -> int:
+    return escalation.progress_due(clock.now())
 
 
 @task()
