@@ -141,3 +141,34 @@ def test_a_click_on_the_map_or_the_phones_location_sets_the_voices_point(live_se
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hotspot_labels_that_would_cover_a_hotter_ones_are_hidden(live_server, county, make_case, placed, browser,
+                                                                   monkeypatch):
+    """Two hotspots side by side and one apart: the cooler of the pair loses its label at this zoom (it shows on
+    hover); the label apart stays."""
+    from minqing.web.views import maps
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    _case(make_case, "VA", "甲村路灯坏了，晚上看不清路。", 28.205, 112.975)
+    near = [{"title": "甲村路灯不亮", "heat": 9, "voices": 12, "cases": 4, "lat": 28.2050, "lng": 112.9750, "radius": 120},
+            {"title": "甲村路面破损", "heat": 5, "voices": 6, "cases": 3, "lat": 28.2051, "lng": 112.9752, "radius": 100},
+            {"title": "乙村垃圾清运", "heat": 4, "voices": 5, "cases": 2, "lat": 28.1900, "lng": 112.9600, "radius": 100}]
+    monkeypatch.setattr(maps, "hotspot_layer", lambda user, unit="": near)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        login(page, live_server.url, "t_disp")
+        page.goto(f"{live_server.url}/map/?hotspots=1")
+        page.wait_for_selector("#map[data-ready='1']", state="attached", timeout=60_000)
+        page.wait_for_timeout(500)
+        shown = page.evaluate("""Array.from(document.querySelectorAll('.hotspot-label'))
+            .map(e => [e.textContent.split(' · ')[0], e.style.visibility !== 'hidden'])""")
+        assert dict(shown) == {"甲村路灯不亮": True, "甲村路面破损": False, "乙村垃圾清运": True}, shown
+        shot(page, "map-hotspot-labels")
+    finally:
+        context.close()
+        from django.db import connections
+
+        connections.close_all()

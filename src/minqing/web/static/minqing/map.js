@@ -149,6 +149,38 @@
     return layer;
   }
 
+  // The hotspots as circles with their labels. Labels that would cover a hotter one's are hidden at that zoom
+  // (the circle stays; its label shows on hover), so a town with several hotspots side by side stays legible.
+  function hotspotLayer(map, hotspots) {
+    var layer = L.layerGroup(), circles = [];
+    hotspots.slice().sort(function (a, b) { return b.heat - a.heat; }).forEach(function (h) {
+      var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
+                                              fillOpacity: 0.12});
+      circle.bindTooltip(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}),
+                         {permanent: true, direction: "top", className: "hotspot-label"});
+      circle.on("mouseover", function () { var el = circle.getTooltip().getElement(); if (el) el.style.visibility = ""; });
+      circle.on("mouseout", function () { declutter(); });
+      circle.addTo(layer);
+      circles.push(circle);
+    });
+    function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+    function declutter() {
+      var kept = [];
+      circles.forEach(function (c) {  // hottest first: the first to claim a place keeps it
+        var el = c.getTooltip() && c.getTooltip().getElement();
+        if (!el) return;
+        el.style.visibility = "";
+        var box = el.getBoundingClientRect();
+        if (kept.some(function (k) { return overlaps(k, box); })) el.style.visibility = "hidden";
+        else kept.push(box);
+      });
+    }
+    layer.addTo(map);
+    map.on("zoomend moveend overlayadd", declutter);
+    declutter();
+    return layer;
+  }
+
   function staffMap(node) {
     var map = baseMap(node);
     var units = unitLayer(map, cfg.units);
@@ -177,15 +209,7 @@
                         totalMs: Math.round(drawn - started), hotspots: (data.hotspots || []).length};
         node.setAttribute("data-ready", "1");
       });
-      var hot = L.layerGroup();
-      (data.hotspots || []).forEach(function (h) {
-        var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
-                                                fillOpacity: 0.12});
-        circle.bindTooltip(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}), {permanent: true, direction: "top",
-                                                                                   className: "hotspot-label"});
-        circle.addTo(hot);
-      });
-      hot.addTo(map);
+      var hot = hotspotLayer(map, data.hotspots || []);
       var overlays = {};
       overlays[t("layer_cases")] = cases;
       overlays[t("layer_hotspots")] = hot;
