@@ -112,6 +112,22 @@ def _needs_token(operation) -> bool:
     return bool(operation.auth_callbacks) and not any(getattr(a, "optional", False) for a in operation.auth_callbacks)
 
 
+def _shape(schemas: dict, details: dict) -> None:
+    """The declared response shape of a route integrators rely on (api/shapes.py) in place of `object`."""
+    from .shapes import SHAPES
+
+    if details.get("operationId") not in SHAPES:
+        return
+    status, shape, many = SHAPES[details["operationId"]]
+    name = shape.__name__
+    if name not in schemas:
+        schema = shape.model_json_schema(ref_template=REF_TEMPLATE)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    ref = {"$ref": REF_TEMPLATE.format(model=name)}
+    details["responses"][status]["content"]["application/json"]["schema"] = {"type": "array", "items": ref} if many else ref
+
+
 class DeclaredSchema(OpenAPISchema):
     def operation_details(self, operation) -> dict:
         details = super().operation_details(operation)
@@ -127,6 +143,7 @@ class DeclaredSchema(OpenAPISchema):
         responses = {status: error_response(status) for status in statuses} | details["responses"]
         details["responses"] = dict(sorted(responses.items(), key=lambda item: int(item[0])))
         _links(details)
+        _shape(self.schemas, details)
         if "ErrorOut" not in self.schemas:
             schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
             self.schemas.update(schema.pop("$defs", {}))

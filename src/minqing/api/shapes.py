@@ -1,0 +1,122 @@
+"""The response shapes of the routes integrators rely on (ENGINEERING.md, "Interfaces others rely on"),
+so that /api/openapi.json names their fields and types. They are declared in the document
+(api/openapi.py, `DeclaredSchema`), not used to filter the answer: each is open (additional properties
+allowed) — a field added later reaches the client as before, and the shape lists what is promised.
+tests/test_api_shapes.py checks every real answer against its shape, so the two cannot drift apart."""
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Open(Schema):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+
+class BasisOut(Open):
+    present: bool
+    strength: float = Field(ge=0, le=1)
+    found: list[str] = Field(description="what the citizen can check: 文号、法规条款、日期、措施…")
+
+
+class BoilerplateOut(Open):
+    flagged: bool
+    share: float = Field(ge=0, le=1, description="share of the reply that other replies also say")
+    phrases: list[str]
+
+
+class PointOut(Open):
+    text: str
+    answered: bool
+    coverage: float = Field(ge=0, le=1)
+    found: list[str]
+    missing: list[str]
+
+
+class AssessmentOut(Open):
+    score: float = Field(ge=0, le=1)
+    relevance: float = Field(ge=0, le=1)
+    completeness: float = Field(ge=0, le=1)
+    basis: BasisOut
+    boilerplate: BoilerplateOut
+    unanswered: list[str] = Field(description="the message's points the reply does not address")
+    notes: list[str]
+    hollow: bool
+    points: list[PointOut]
+    threshold: float
+    passes: bool
+
+
+class Alternative(Open):
+    category: str
+    confidence: float
+
+
+class ClassifyOut(Open):
+    category: str | None = Field(description="first-level category; null while no model is ready")
+    confidence: float | None
+    alternatives: list[Alternative]
+    unit: str | None = Field(description="the unit's code the dispatch rules name")
+    unit_name: str | None = None
+    why: str | None = None
+
+
+class RatesOut(Open):
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+    cases: int
+    unit: str
+
+
+class HotspotOut(Open):
+    title: str
+    heat: float | None
+    voices: int
+    keywords: list[str]
+    cases: list[str] = Field(description="case numbers")
+
+
+class GroupOut(Open):
+    id: int
+    size: int
+    participants: list[str]
+    representative: list[Any]
+
+
+class GroupsOut(Open):
+    groups: list[GroupOut]
+    consensus: list[Any]
+    participants: int
+    votes: int
+    statements: int
+    stale: bool
+
+
+class ReplyOut(Open):
+    text: str
+
+
+class TrackOut(Open):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    received_at: str
+    replies: list[dict[str, Any]]
+    rating: str | None
+    can_rate: bool
+    timeline: list[dict[str, Any]]
+
+
+# operationId → (status, shape, a list of them?)
+SHAPES = {
+    "minqing_api_text_post_assess_reply": (200, AssessmentOut, False),
+    "minqing_api_text_post_classify": (200, ClassifyOut, False),
+    "minqing_api_stats_get_rates": (200, RatesOut, False),
+    "minqing_api_stats_get_hotspots": (200, HotspotOut, True),
+    "minqing_api_consultations_get_groups": (200, GroupsOut, False),
+    "minqing_api_cases_track": (200, TrackOut, False),
+}
