@@ -27,7 +27,7 @@ EVERYONE = ("anonymous", "citizen", *STAFF)
 # Routes not listed fail the test: a new door needs a decision here.
 RULES = {
     # -- public pages and doors
-    "GET ": EVERYONE, "GET favicon.ico": EVERYONE, "GET i18n/setlang/": EVERYONE, "GET login/": EVERYONE, "POST login/": EVERYONE,
+    "GET ": EVERYONE, "GET favicon.ico": EVERYONE, "GET i18n/setlang/": EVERYONE, "GET i18n/js/": EVERYONE, "GET login/": EVERYONE, "POST login/": EVERYONE,
     "GET logout/": (), "POST logout/": EVERYONE, "GET submit/": EVERYONE, "POST submit/": EVERYONE,
     "GET track/": EVERYONE, "GET track/<str:code>/": "code", "POST track/<str:code>/": "code",
     "GET consult/": EVERYONE, "GET consult/<int:cid>/": EVERYONE, "POST consult/<int:cid>/": EVERYONE,

@@ -96,3 +96,24 @@ def test_the_map_speaks_the_pages_language(client, county, language):
         assert "{n}" in text["count"] and "{lat}" in text["located"]
     else:
         assert text["layer_cases"] == ("工單" if language == "zh-hant" else "工单")
+
+
+def catalogue(client) -> dict:
+    import json
+
+    body = client.get("/i18n/js/").content.decode()
+    return json.loads(re.search(r"const newcatalog = (\{.*?\});", body, re.S).group(1))
+
+
+@pytest.mark.django_db
+def test_the_scripts_words_come_from_the_javascript_catalogue(client, county):
+    """The scripts (field app, reply check, charts, …) call gettext on Django's catalogue, loaded before them."""
+    page = html(client.get("/submit/"))
+    assert page.index('src="/i18n/js/"') < page.index("minqing/app.js")
+    choose(client, "en")
+    words = catalogue(client)
+    assert {"【待发送】", "未发送 %(n)s 条", "尚未答复的诉求："} <= set(words)
+    assert not [v for v in words.values() if CJK.search(v)]
+    assert "%(n)s" in words["未发送 %(n)s 条"]
+    choose(client, "zh-hant")
+    assert catalogue(client)["本机没有记录。"] == "本機沒有記錄。"

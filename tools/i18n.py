@@ -2,7 +2,8 @@
 
     python tools/i18n.py
 
-1. `makemessages` for zh_Hant and en (needs GNU gettext);
+1. `makemessages` for zh_Hant and en (needs GNU gettext), for the templates and Python (django.po) and for
+   the scripts (djangojs.po: their gettext calls, served by /i18n/js/);
 2. fills every zh_Hant msgstr from its msgid with OpenCC (s2twp: Taiwan standard with phrases);
 3. leaves English msgstr to people (docs/i18n.md), reporting how many are missing;
 4. compiles the .mo files that ship in the package.
@@ -44,10 +45,13 @@ def fill_hant(po: Path) -> int:
 
 def main():
     run("makemessages", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete")
-    print("zh_Hant filled:", fill_hant(PKG / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"))
-    en = (PKG / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    print("en strings without translation:", len(re.findall(r'msgid "[^"]+"\nmsgstr ""\n', en)))
-    print("en fuzzy guesses to review (ignored until the '#, fuzzy' line is removed):", en.count("#, fuzzy"))
+    run("makemessages", "-d", "djangojs", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete",
+        "--ignore", "web/static/vendor/*")
+    for domain in ("django", "djangojs"):
+        print(f"{domain}: zh_Hant filled:", fill_hant(PKG / "locale" / "zh_Hant" / "LC_MESSAGES" / f"{domain}.po"))
+        en = (PKG / "locale" / "en" / "LC_MESSAGES" / f"{domain}.po").read_text(encoding="utf-8")
+        print(f"{domain}: en strings without translation:", len(re.findall(r'\nmsgstr ""\n(?=\n|\Z)', en)))
+        print(f"{domain}: en fuzzy guesses to review (ignored until the '#, fuzzy' line is removed):", en.count("#, fuzzy"))
     run("compilemessages")
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from .api.main import api
 
@@ -7,6 +8,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("minqing.open311.urls")),  # Open311 GeoReport v2 (docs/open311.md)
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # the scripts' words (app.js)
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("minqing.web.urls")),
 ]

@@ -1,6 +1,6 @@
 // The citizen's form on a slow or failing network (issue 20, docs/field.md). What is typed is kept on this
 // phone (localStorage) until the voice is accepted. The form is sent with fetch, so a failed send leaves the
-// page as it is, says so and offers "重新发送"; the page's idempotency_key (kept with the draft) makes a
+// page as it is, says so and offers gettext("重新发送"); the page's idempotency_key (kept with the draft) makes a
 // resend after a lost reply find the first case instead of making a second. The answer — the tracking page,
 // or the form again with the reason — replaces the page's <main>, as a normal send would have shown it.
 (function () {
@@ -23,7 +23,7 @@
       var b = document.createElement("button");
       b.type = "button";
       b.className = "primary";
-      b.textContent = "重新发送";
+      b.textContent = gettext("重新发送");
       b.addEventListener("click", function () { send(form); });
       box.appendChild(document.createTextNode(" "));
       box.appendChild(b);
@@ -48,7 +48,7 @@
           el.value = v;
         }
       });
-      if (restored) say(form, "draft-banner", "上次填写的内容已恢复（还没有提交成功），请核对后提交。");
+      if (restored) say(form, "draft-banner", gettext("上次填写的内容已恢复（还没有提交成功），请核对后提交。"));
     }
     form.addEventListener("input", function () { keep(form); });
     form.addEventListener("change", function () { keep(form); });
@@ -65,7 +65,7 @@
     keep(form);
     var button = form.querySelector("button.primary");
     if (button) button.disabled = true;
-    say(form, "draft-banner", "正在提交…");
+    say(form, "draft-banner", gettext("正在提交…"));
     fetch(form.action || location.href, {method: "POST", body: new FormData(form), credentials: "same-origin"})
       .then(function (r) {
         return r.text().then(function (html) {
@@ -75,8 +75,7 @@
       })
       .catch(function () {
         if (button) button.disabled = false;
-        say(form, "draft-banner", "没有发送成功（网络不通或太慢）。您填写的内容已保存在这台手机上，不会丢失；" +
-          "有网络时点“重新发送”。", true);
+        say(form, "draft-banner", gettext("没有发送成功（网络不通或太慢）。您填写的内容已保存在这台手机上，不会丢失；有网络时点“重新发送”。"), true);
       });
   }
 

@@ -16,7 +16,7 @@
   if (window.matchMedia("(min-width: 761px)").matches) return load();
   var ask = document.createElement("button");
   ask.type = "button";
-  ask.textContent = "显示观点地图（约 340 KB）";
+  ask.textContent = gettext("显示观点地图（约 340 KB）");
   ask.addEventListener("click", function () { ask.remove(); load(); });
   el.classList.add("asked");
   el.appendChild(ask);
@@ -29,9 +29,9 @@ function draw(el, data) {
              data: data.points.filter(function (p) { return p[2] === g; }).map(function (p) { return [p[0], p[1]]; }) };
   });
   var loose = data.points.filter(function (p) { return p[2] === null; });
-  if (loose.length) series.push({ name: "未归组", type: "scatter", symbolSize: 5, itemStyle: { color: "#98a2b3" },
+  if (loose.length) series.push({ name: gettext("未归组"), type: "scatter", symbolSize: 5, itemStyle: { color: "#98a2b3" },
                                   data: loose.map(function (p) { return [p[0], p[1]]; }) });
-  if (data.mine) series.push({ name: "您的位置", type: "effectScatter", symbolSize: 14, itemStyle: { color: "#101828" },
+  if (data.mine) series.push({ name: gettext("您的位置"), type: "effectScatter", symbolSize: 14, itemStyle: { color: "#101828" },
                                data: [data.mine], z: 10 });
   var chart = echarts.init(el);
   chart.setOption({

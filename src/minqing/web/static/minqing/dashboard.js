@@ -21,7 +21,7 @@
     tooltip: {trigger: "axis"}, grid: {left: 40, right: 16, top: 16, bottom: 30},
     xAxis: {type: "category", data: data.by_day.map(function (r) { return r.day.slice(5); })},
     yAxis: {type: "value", minInterval: 1},
-    series: [{type: "bar", name: "诉求", itemStyle: {color: red}, data: data.by_day.map(function (r) { return r.value; })}]
+    series: [{type: "bar", name: gettext("诉求"), itemStyle: {color: red}, data: data.by_day.map(function (r) { return r.value; })}]
   }, data.by_day);
   var places = data.by_place.filter(function (r) { return r.value > 0; });
   // green (no overdue) → amber → red (a third or more overdue)
@@ -31,9 +31,9 @@
     return "rgb(" + a[1].map(function (v, k) { return Math.round(v + (b[1][k] - v) * f); }).join(",") + ")";
   }
   chart("by-place", {
-    tooltip: {formatter: function (p) { var r = p.data; return r.name + "\n件数 " + r.value + "，在办 " + r.open + "，超期 " + r.overdue; }},
+    tooltip: {formatter: function (p) { var r = p.data; return r.name + "\n" + interpolate(gettext("件数 %(n)s，在办 %(open)s，超期 %(overdue)s"), {n: r.value, open: r.open, overdue: r.overdue}, true); }},
     series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
-              label: {color: "#101828", overflow: "break", formatter: function (p) { return p.data.name + "\n" + p.data.value + "件 · 超期" + p.data.overdue; }},
+              label: {color: "#101828", overflow: "break", formatter: function (p) { return p.data.name + "\n" + interpolate(gettext("%(n)s件 · 超期%(overdue)s"), {n: p.data.value, overdue: p.data.overdue}, true); }},
               data: places.map(function (r) {
                 return {name: r.name, value: r.value, open: r.open, overdue: r.overdue, link: r.link,
                         itemStyle: {color: heat(r.overdue_share), borderColor: "#fff"}}; })}]

@@ -72,9 +72,9 @@
                           submitter: {mode: get("mode") || "anonymous", name: get("name"), phone: get("phone")}}, point);
   }
   function missing(data, kind) {
-    if (!data.unit) return "请选择地点";
-    if (kind === "voice" && data.text.length < 4) return "请写下群众反映的内容（至少4个字）";
-    if (kind === "visit" && !data.visited_at) return "请填写走访日期";
+    if (!data.unit) return gettext("请选择地点");
+    if (kind === "voice" && data.text.length < 4) return gettext("请写下群众反映的内容（至少4个字）");
+    if (kind === "visit" && !data.visited_at) return gettext("请填写走访日期");
     return "";
   }
 
@@ -85,12 +85,12 @@
     return fetch(url, {method: "POST", body: body, headers: headers, credentials: "same-origin"}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (r.status === 201) return data;
-        var error = data.error || {}, why = error.message || ("服务器答复 " + r.status);
-        if (r.status === 401 || error.code === "csrf_failed") throw {retry: true, note: "登录已过期：请重新登录，记录会自动发送"};
-        if (r.status === 429 || r.status >= 500) throw {retry: true, note: "服务器忙，稍后自动重发（" + why + "）"};
+        var error = data.error || {}, why = error.message || interpolate(gettext("服务器答复 %(status)s"), {status: r.status}, true);
+        if (r.status === 401 || error.code === "csrf_failed") throw {retry: true, note: gettext("登录已过期：请重新登录，记录会自动发送")};
+        if (r.status === 429 || r.status >= 500) throw {retry: true, note: interpolate(gettext("服务器忙，稍后自动重发（%(why)s）"), {why: why}, true)};
         throw {refused: true, note: why};
       });
-    }, function () { throw {retry: true, note: "网络不通，有网络后自动发送"}; });
+    }, function () { throw {retry: true, note: gettext("网络不通，有网络后自动发送")}; });
   }
   function send(rec) {
     var first = rec.numbers ? Promise.resolve(rec) : post(rec.kind === "visit" ? "/api/visits" : "/api/voices",
@@ -125,7 +125,7 @@
   }
 
   // ---- showing the records: state in words and a sign, never by colour alone
-  var STATES = {waiting: "【待发送】", sent: "【已发送】", refused: "【被拒收】"};
+  var STATES = {waiting: gettext("【待发送】"), sent: gettext("【已发送】"), refused: gettext("【被拒收】")};
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -139,7 +139,7 @@
     li.appendChild(head);
     li.appendChild(el("div", "small", rec.summary));
     if (rec.numbers && rec.numbers.length) {
-      var nums = el("div", "q-numbers", "编号：");
+      var nums = el("div", "q-numbers", gettext("编号："));
       rec.numbers.forEach(function (n, i) {
         var a = el("a", "", n);
         a.href = "/cases/" + encodeURIComponent(n) + "/";
@@ -151,7 +151,7 @@
     }
     if (rec.note) li.appendChild(el("div", "small q-note", rec.note));
     if (rec.state === "refused") {
-      var again = el("button", "link", "重新发送"), del = el("button", "link", "删除这条");
+      var again = el("button", "link", gettext("重新发送")), del = el("button", "link", gettext("删除这条"));
       again.type = del.type = "button";
       again.setAttribute("data-queue-retry", rec.key);
       del.setAttribute("data-queue-drop", rec.key);
@@ -172,8 +172,8 @@
         var list = panel.querySelector("[data-queue-list]"), count = panel.querySelector("[data-queue-count]");
         list.textContent = "";
         mine.slice().reverse().forEach(function (r) { list.appendChild(item(r)); });
-        if (!mine.length) list.appendChild(el("li", "muted", "本机没有记录。"));
-        if (count) count.textContent = waiting ? "未发送 " + waiting + " 条" : "全部已发送";
+        if (!mine.length) list.appendChild(el("li", "muted", gettext("本机没有记录。")));
+        if (count) count.textContent = waiting ? interpolate(gettext("未发送 %(n)s 条"), {n: waiting}, true) : gettext("全部已发送");
       });
     });
   }
@@ -186,27 +186,27 @@
     var data = read(form, kind), problem = missing(data, kind);
     if (problem) return tell(form, problem);
     var input = form.querySelector("input[type=file][name=photo]"), photo = input && input.files[0];
-    if (photo && photo.size > MAX_PHOTO) return tell(form, "照片太大（最大 10 MB），请重新拍一张");
+    if (photo && photo.size > MAX_PHOTO) return tell(form, gettext("照片太大（最大 10 MB），请重新拍一张"));
     var place = form.querySelector("select[name=unit]"), option = place && place.selectedOptions[0];
     var texts = kind === "visit" ? data.voices.map(function (v) { return v.text; }) : [data.text];
     var rec = {key: uuid(), kind: kind, user: me, created: new Date().toISOString(), data: data, state: "waiting",
-               label: (kind === "visit" ? "走访 · " : "诉求 · ") + (option ? option.textContent.replace(/^[\s　└]+/, "") : data.unit),
-               summary: (kind === "visit" ? data.voices.length + " 条诉求：" : "") + texts.join("；").slice(0, 80),
+               label: (kind === "visit" ? gettext("走访") : gettext("诉求")) + " · " + (option ? option.textContent.replace(/^[\s　└]+/, "") : data.unit),
+               summary: (kind === "visit" ? interpolate(gettext("%(n)s 条诉求："), {n: data.voices.length}, true) : "") + texts.join("；").slice(0, 80),
                photo: photo || null, photoName: photo ? photo.name : "", note: ""};
     return save(rec).then(function () {
       Array.prototype.forEach.call(form.querySelectorAll("textarea, input[name=title], input[name=address], " +
         "input[name=name], input[name=phone], input[name=households], input[type=file], input[name=lat], input[name=lng]"),
         function (e) { e.value = ""; });
-      tell(form, navigator.onLine === false ? "已保存在本机（待发送）：没有网络，有网络后自动发送。" : "已保存在本机，正在发送…");
+      tell(form, navigator.onLine === false ? gettext("已保存在本机（待发送）：没有网络，有网络后自动发送。") : gettext("已保存在本机，正在发送…"));
       return render();
-    }).then(flush).catch(function (e) { tell(form, "没能保存在本机：" + e); });
+    }).then(flush).catch(function (e) { tell(form, gettext("没能保存在本机：") + e); });
   }
 
   function logout(form) {
     records().then(function (all) {
       var unsent = all.filter(function (r) { return r.state !== "sent"; }).length;
-      if (unsent && !window.confirm("本机还有 " + unsent + " 条记录没有发送成功。退出将从本机删除它们，无法恢复。\n" +
-        "确定退出吗？（取消：留在这里，有网络时先发送）")) return;
+      if (unsent && !window.confirm(interpolate(gettext("本机还有 %(n)s 条记录没有发送成功。退出将从本机删除它们，无法恢复。"),
+        {n: unsent}, true) + "\n" + gettext("确定退出吗？（取消：留在这里，有网络时先发送）"))) return;
       var pages = window.caches ? caches.delete("minqing-pages") : Promise.resolve();
       return Promise.all([dropAll(), pages]).then(function () { form.submit(); });
     }).catch(function () { form.submit(); });
@@ -219,7 +219,7 @@
   });
   document.addEventListener("click", function (e) {
     var t = e.target, key;
-    if ((key = t.getAttribute("data-queue-drop")) && window.confirm("从本机删除这条未受理的记录？")) drop(key).then(render);
+    if ((key = t.getAttribute("data-queue-drop")) && window.confirm(gettext("从本机删除这条未受理的记录？"))) drop(key).then(render);
     if ((key = t.getAttribute("data-queue-retry"))) {
       records().then(function (all) {
         var rec = all.filter(function (r) { return r.key === key; })[0];
@@ -236,15 +236,15 @@
   });
   function locate(button) {
     var form = button.form, out = form.querySelector("[data-locate-out]");
-    out.textContent = "正在定位…";
+    out.textContent = gettext("正在定位…");
     navigator.geolocation.getCurrentPosition(function (p) {
       ["lat", "lng"].forEach(function (name, i) {
         var input = form.querySelector("input[name=" + name + "]");
         if (!input) { input = el("input"); input.type = "hidden"; input.name = name; form.appendChild(input); }
         input.value = (i ? p.coords.longitude : p.coords.latitude).toFixed(6);
       });
-      out.textContent = "已记录位置：" + p.coords.latitude.toFixed(5) + ", " + p.coords.longitude.toFixed(5);
-    }, function (err) { out.textContent = "没能定位：" + err.message; }, {enableHighAccuracy: true, timeout: 15000});
+      out.textContent = gettext("已记录位置：") + p.coords.latitude.toFixed(5) + ", " + p.coords.longitude.toFixed(5);
+    }, function (err) { out.textContent = gettext("没能定位：") + err.message; }, {enableHighAccuracy: true, timeout: 15000});
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), function (b) {
     b.hidden = !navigator.geolocation || !!b.form.querySelector("[data-point-locate]");  // the map's own button

@@ -18,7 +18,7 @@ document.addEventListener("DOMContentLoaded", () => {
         const text = row.querySelector("[data-import-text]");
         bar.max = job.text_total;
         bar.value = job.text_done;
-        text.textContent = `${job.text_done}/${job.text_total}` + (job.state === "done" ? " 已完成" : "");
+        text.textContent = `${job.text_done}/${job.text_total}` + (job.state === "done" ? " " + gettext("已完成") : "");
         row.dataset.state = job.state;
         if (job.state !== "done") setTimeout(() => follow(row), 2000);
       })

@@ -1,7 +1,8 @@
 // Charts for the rates page (ECharts, vendored). Data comes from the page as JSON.
 (function () {
   var data = JSON.parse(document.getElementById("chart-data").textContent);
-  var names = {response_rate: "响应率", resolution_rate: "解决率", satisfaction_rate: "满意率", on_time_rate: "按时办结率"};
+  var names = {response_rate: gettext("响应率"), resolution_rate: gettext("解决率"), satisfaction_rate: gettext("满意率"),
+               on_time_rate: gettext("按时办结率")};
   var font = {fontFamily: "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"};
   var pct = function (v) { return v == null ? null : Math.round(v * 1000) / 10; };
   function series(map, type) {

@@ -19,13 +19,13 @@
   function show(box, a) {
     box.textContent = "";
     var head = el("p");
-    head.appendChild(el("strong", a.passes ? "" : "error", "评分 " + a.score.toFixed(2) + (a.passes ? "（达标）" : "（低于本县标准 " + a.threshold.toFixed(2) + "）")));
-    head.appendChild(el("span", "muted small", " 相关度 " + pct(a.relevance) + " · 完整性 " + pct(a.completeness) +
-      " · 依据 " + (a.basis.present ? "有" : "无") + " · 套话 " + pct(a.boilerplate.share)));
+    head.appendChild(el("strong", a.passes ? "" : "error", (a.passes ? interpolate(gettext("评分 %(score)s（达标）"), {score: a.score.toFixed(2)}, true) : interpolate(gettext("评分 %(score)s（低于本县标准 %(threshold)s）"), {score: a.score.toFixed(2), threshold: a.threshold.toFixed(2)}, true))));
+    head.appendChild(el("span", "muted small", " " + interpolate(gettext("相关度 %(relevance)s · 完整性 %(completeness)s · 依据 %(basis)s · 套话 %(boilerplate)s"), {relevance: pct(a.relevance), completeness: pct(a.completeness),
+                 basis: a.basis.present ? gettext("有") : gettext("无"), boilerplate: pct(a.boilerplate.share)}, true)));
     box.appendChild(head);
-    if (a.hollow) box.appendChild(el("p", "error", "⚠ 空泛答复：没有针对留言所说的问题作答"));
+    if (a.hollow) box.appendChild(el("p", "error", "⚠ " + gettext("空泛答复：没有针对留言所说的问题作答")));
     if (a.unanswered.length) {
-      box.appendChild(el("p", "", "尚未答复的诉求："));
+      box.appendChild(el("p", "", gettext("尚未答复的诉求：")));
       var ul = el("ul");
       a.unanswered.forEach(function (u) { ul.appendChild(el("li", "", u)); });
       box.appendChild(ul);
@@ -42,7 +42,7 @@
     var button = block.querySelector("[data-reply-check-button]");
     if (!draft || !box || !button || !window.fetch) return;
     button.addEventListener("click", function () {
-      if (!draft.value.trim()) { box.hidden = false; box.textContent = "请先填写答复内容"; return; }
+      if (!draft.value.trim()) { box.hidden = false; box.textContent = gettext("请先填写答复内容"); return; }
       button.disabled = true;
       fetch(block.getAttribute("data-url"), {
         method: "POST", credentials: "same-origin",
@@ -52,15 +52,15 @@
         return r.json().then(function (body) { return {ok: r.ok, body: body}; });
       }).then(function (res) {
         if (res.ok) show(box, res.body);
-        else { box.hidden = false; box.textContent = (res.body.error && res.body.error.message) || "检查失败"; }
+        else { box.hidden = false; box.textContent = (res.body.error && res.body.error.message) || gettext("检查失败"); }
       }).catch(function () {
-        box.hidden = false; box.textContent = "网络不通，暂时无法检查";
+        box.hidden = false; box.textContent = gettext("网络不通，暂时无法检查");
       }).then(function () { button.disabled = false; });
     });
     Array.prototype.forEach.call(block.querySelectorAll("[data-precedent-use]"), function (b) {
       b.addEventListener("click", function () {
         var text = b.parentNode.querySelector("[data-precedent-reply]").textContent;
-        if (draft.value.trim() && !window.confirm("草稿中已有内容，要在末尾加入这条参考答复吗？")) return;
+        if (draft.value.trim() && !window.confirm(gettext("草稿中已有内容，要在末尾加入这条参考答复吗？"))) return;
         draft.value = (draft.value.trim() ? draft.value + "\n" : "") + text;
         draft.focus();
       });
