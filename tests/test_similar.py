@@ -21,6 +21,10 @@ def fresh_stats():
     forget_term_stats()
 
 
+# Moves the next case id on (a gap, as a sequence leaves them; nothing to restore)
+SET_CASE_SEQUENCE = {"postgresql": "SELECT setval('ledger_case_id_seq', %s)",
+                     "sqlite": "UPDATE sqlite_sequence SET seq = %s WHERE name = 'ledger_case'"}
+
 def test_bigram_similarity_orders_sensibly():
     a, b, c = bigrams(NOISE), bigrams(NOISE_EDITED), bigrams(OTHER)
     assert similarity(a, a) == 1.0
@@ -123,6 +127,25 @@ def test_word_statistics_are_those_of_the_window(make_case, monkeypatch):
     assert stats.df["排水沟"] == sum("排水沟" in t.split() for t in similar.background_texts())
 
 
+def test_a_young_ledger_is_judged_by_its_cases_not_by_its_last_id(make_case):
+    """PostgreSQL's sequence leaves gaps (rolled-back writes; other tests in the same database): three
+    cases numbered past 100,000 are still a young ledger, counted with the shipped messages."""
+    from django.db import connection
+
+    from minqing.ledger import similar
+
+    seq = SET_CASE_SEQUENCE[connection.vendor]
+    first = make_case(text=OTHER)
+    with connection.cursor() as cur:
+        cur.execute(seq, [first.pk + 100_000])  # a gap, as a sequence leaves them: nothing to restore
+    far = make_case(text=NOISE)
+    forget_term_stats()
+    stats = similar.term_stats()
+    assert far.pk > 100_000
+    assert stats.total == stats.n == 2 + len(similar.background_texts())
+    forget_term_stats()
+
+
 def test_candidates_beyond_the_window_are_not_read_but_a_search_still_finds_them(make_case, county):
     """PostgreSQL: a twin older than the newest million cases is outside the candidate query (the GIN
     index keeps it out); one inside is found. A user's text search is not limited."""
@@ -182,3 +205,22 @@ def test_keywords_prefer_words_another_message_also_uses():
     stats = TermStats(["搅拌站 粉尘"] * 3 + ["路灯 维修"] * 297)
     assert keywords("伟大事业 搅拌站 粉尘".split(), stats, k=2) == ["搅拌站", "粉尘"]  # not the phrase no one else wrote
     assert keywords("伟大事业 搅拌站".split(), stats, k=3) == ["搅拌站", "伟大事业"]  # kept, after
+
+
+def test_a_sample_of_sparse_ids_reads_the_rows_there_are(make_case):
+    """The sampler behind the hourly statistics (word frequencies here, reply phrasing in reply_quality):
+    ids drawn from a range that is mostly gaps would find almost nothing; it reads the newest rows instead."""
+    from django.db import connection
+
+    from minqing.ledger.models import Case
+    from minqing.ledger.sampling import sample_ids
+
+    seq = SET_CASE_SEQUENCE[connection.vendor]
+    made = [make_case(text=OTHER).pk]
+    for _ in range(4):
+        with connection.cursor() as cur:
+            cur.execute(seq, [made[-1] + 1000])
+        made.append(make_case(text=NOISE).pk)
+    drawn = sample_ids(Case.objects.all(), size=100)
+    assert sorted(drawn.ids) == sorted(Case.objects.values_list("pk", flat=True)) and drawn.rows == len(drawn.ids)
+    assert drawn.last == made[-1] and sample_ids(Case.objects.all(), size=100, window=1500).ids == made[-1:-3:-1]

@@ -8,7 +8,6 @@ and the shingle counts of a sample of its replies, rebuilt hourly per process; a
 YOUNG replies also counts the shipped sample's (text/data/reply_stats.json.gz), so a new county knows
 "您的留言已收悉" for the formula it is from its first reply."""
 
-import random
 import time
 from collections import Counter
 
@@ -19,6 +18,7 @@ from ..text.replies import Assessment, assess_reply
 from ..text.reply_corpus import ReplyCorpus, fold, sample_corpus, shingles
 from ..text.segment import words
 from .models import Case, Reply
+from .sampling import sample_ids
 
 YOUNG = 2000  # replies: below this the shipped sample's counts are added to the ledger's
 SAMPLE = 5000  # cases and replies read to build the statistics
@@ -32,26 +32,18 @@ def min_score() -> float:
     return float(getattr(settings, "MINQING_REPLY_MIN_SCORE", 0.3))
 
 
-def _sample_ids(model, kind_filter: dict) -> list:
-    qs = model.objects.filter(**kind_filter)
-    last = qs.order_by("-id").values_list("id", flat=True).first() or 0
-    if last <= SAMPLE:
-        return list(qs.values_list("id", flat=True))
-    return random.Random(last).sample(range(1, last + 1), SAMPLE)
-
-
 def ledger_corpus() -> ReplyCorpus:
     """The ledger's own statistics (hourly per process), with the shipped sample's while the ledger is young."""
     global _corpus
     if _corpus and time.monotonic() - _corpus[0] < MAX_AGE:
         return _corpus[1]
     word_df: Counter = Counter()
-    texts = Case.objects.filter(id__in=_sample_ids(Case, {})).values_list("search_text", flat=True)
+    texts = Case.objects.filter(id__in=sample_ids(Case.objects.all(), SAMPLE).ids).values_list("search_text", flat=True)
     messages = 0
     for text in texts.iterator(chunk_size=2000):
         messages += 1
         word_df.update(set((text or "").split()))
-    rows = Reply.objects.filter(id__in=_sample_ids(Reply, {"kind": Reply.Kind.REPLY}), kind=Reply.Kind.REPLY)
+    rows = Reply.objects.filter(id__in=sample_ids(Reply.objects.filter(kind=Reply.Kind.REPLY), SAMPLE).ids)
     corpus = ReplyCorpus(word_df, messages)
     for text in rows.values_list("text", flat=True).iterator(chunk_size=2000):
         corpus.replies += 1

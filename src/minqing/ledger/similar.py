@@ -10,7 +10,6 @@ different problem; where both cases carry a point, their distance adds a little 
 little away (+0.10 within 300 m, −0.15 beyond 3 km: ledger/geo.py). Figures: docs/duplicates.md."""
 
 import functools
-import random
 import time
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from ..text.segment import words
 from ..text.similar import TermStats, bigrams, similarity
 from .geo import distance_term
 from .models import Case, Reply, Status
+from .sampling import sample_ids
 
 DUPLICATE_AT = 0.35
 SCORE_CHARS = 1000  # texts are compared on the title and their first 1,000 characters
@@ -70,15 +70,10 @@ def term_stats(max_age: float = 3600, sample: int = 20000) -> TermStats:
     global _stats
     if _stats and time.monotonic() - _stats[0] < max_age:
         return _stats[1]
-    last = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    first = max(1, last - WINDOW + 1)
-    if last - first < sample:
-        texts = list(Case.objects.filter(id__gte=first).values_list("search_text", flat=True))
-    else:
-        ids = random.Random(last).sample(range(first, last + 1), sample)
-        texts = list(Case.objects.filter(id__in=ids).values_list("search_text", flat=True))
-    extra = background_texts() if last < BACKGROUND_BELOW else ()
-    _stats = (time.monotonic(), TermStats(texts + list(extra), total=last - first + 1 + len(extra)), last)
+    drawn = sample_ids(Case.objects.all(), sample, window=WINDOW)
+    texts = list(Case.objects.filter(id__in=drawn.ids).values_list("search_text", flat=True))
+    extra = background_texts() if drawn.rows < BACKGROUND_BELOW else ()
+    _stats = (time.monotonic(), TermStats(texts + list(extra), total=drawn.rows + len(extra)), drawn.last)
     return _stats[1]
 
 
