@@ -29,6 +29,21 @@ def test_normalise_converts_traditional_to_simplified_and_full_width_to_half_wid
     assert normalise("ＡＢＣ１２３　小區") == "ABC123 小区"
 
 
+def test_normalise_skips_the_converter_only_where_it_would_change_nothing():
+    """Text with no character that starts a t2s change is returned without running OpenCC (the slow part);
+    every shipped message and reply comes out exactly as the converter would make it."""
+    import unicodedata
+
+    from minqing.text.corpus import load_sample
+    from minqing.text.normalise import _SPACE, _t2s
+
+    labelled, unlabelled = load_sample()
+    texts = [m.text for m in labelled + unlabelled][:800] + ["沈默的大多数", "有序排队", "幸福小區", "乾隆年间"]
+    slow = [_SPACE.sub(" ", _t2s().convert(unicodedata.normalize("NFKC", t))).strip() for t in texts]
+    assert [normalise(t) for t in texts] == slow
+    assert normalise("沈默的大多数") == "沉默的大多数"  # a phrase that changes with no traditional character
+
+
 def test_model_suggests_urban_construction_for_a_housing_complaint(model):
     assert model.predict(HOUSING[1], title=HOUSING[0]).category == "城乡建设"
 

@@ -82,6 +82,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
 
     own, times, cpu, parts = [], [], [], {"score": [], "relevance": [], "completeness": []}
     neg = {k: {p: [] for p in parts} for k in ("random", "similar")}
+    answers = {"random": 0, "similar": 0}  # negatives that are not hollow on the message they are scored on
     for i, (title, text, reply) in enumerate(test):
         t0, c0 = time.perf_counter(), time.process_time()
         a = assess_reply(text, reply, title, corpus=corpus)
@@ -92,6 +93,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
             parts[p].append(getattr(a, p))
         for kind, j in (("random", rand[i]), ("similar", similar[i])):
             b = assess_reply(text, replies[j], title, corpus=corpus)
+            answers[kind] += not b.hollow
             for p in parts:
                 neg[kind][p].append(getattr(b, p))
     n = len(test)
@@ -100,6 +102,9 @@ def run(quick: bool = False) -> tuple[str, dict]:
     result["saying"] = len(saying) / n
     result["auc_saying"] = {k: _auc([parts["score"][i] for i in saying], [neg[k]["score"][i] for i in saying])
                             for k in ("random", "similar")}
+    # The most any score can reach that ranks a hollow own reply below a reply that does answer the message
+    # (as the hollow rule must): every other pair in order, those pairs all lost.
+    result["ceiling"] = {k: 1 - (1 - result["saying"]) * answers[k] / n for k in answers}
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
         result["baseline"][kind] = _auc([float(cos[i, i]) for i in range(n)], [float(cos[i, js[i]]) for i in range(n)])
@@ -129,7 +134,11 @@ def _report(r: dict, examples: dict) -> str:
                    f"{r['parts'][kind]['completeness']:.3f} |")
     out += ["", f"Over the {r['saying']:.1%} of messages whose own reply is not itself hollow: AUC "
             f"{r['auc_saying']['random']:.3f} against a random other reply, {r['auc_saying']['similar']:.3f} against "
-            "the most similar message's reply."]
+            "the most similar message's reply.",
+            "", f"Ceiling of a score that ranks a hollow own reply below any reply that answers the message (the "
+            f"{1 - r['saying']:.1%} hollow own replies × the share of negatives that are not hollow on the message "
+            f"they are scored on, all lost; every other pair won): {r['ceiling']['random']:.3f} against a random "
+            f"other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply."]
     shares = r["shares"]
     out += ["", f"Own replies: median score {r['median_score']:.3f}; score ≥ 0.3 / 0.4 / 0.5: "
             + " / ".join(f"{v:.1%}" for v in r["pass_share"].values())
