@@ -25,6 +25,7 @@ def test_the_document_names_each_shape(client):
 
 @pytest.mark.django_db
 def test_every_answer_fits_its_shape(api, make_case, consultation):  # noqa: F811
+    from minqing.clock import today
     from minqing.ledger.models import Voice
 
     shape = {op: (s, m) for op, (_st, s, m) in SHAPES.items()}
@@ -44,10 +45,22 @@ def test_every_answer_fits_its_shape(api, make_case, consultation):  # noqa: F81
         "minqing_api_stats_get_hotspots": staff("GET", "/api/hotspots"),
         "minqing_api_consultations_get_groups": staff("GET", f"/api/consultations/{consultation}/groups"),
         "minqing_api_cases_track": api()("GET", f"/api/track/{code}"),
+        "minqing_api_cases_list_cases": staff("GET", "/api/cases"),
+        "minqing_api_cases_get_case": staff("GET", f"/api/cases/{case.number}"),
+        "minqing_api_cases_post_action": staff("POST", f"/api/cases/{case.number}/note", {"note": "已电话联系村委会"}),
+        "minqing_api_consultations_post_consultation": staff("POST", "/api/consultations", {
+            "title": "村口路灯怎么修", "text": "请大家说说路灯装在哪里合适。", "unit": case.unit.code}),
+        "minqing_api_consultations_post_statement": staff("POST", f"/api/consultations/{consultation}/statements",
+                                                          {"text": "路灯装在桥头"}),
+        "minqing_api_consultations_post_votes": staff("POST", f"/api/consultations/{consultation}/votes",
+                                                      {"votes": planted_votes(sids)}),
+        "minqing_api_visits_post_visit": api("grid")("POST", "/api/visits", {
+            "unit": "GA", "visited_at": today().isoformat(), "voices": [{"text": "村里的自来水发黄，有异味"}]}),
     }
     assert set(calls) == set(SHAPES)
     for op, (status, body) in calls.items():
-        assert status == 200, (op, body)
+        assert status == SHAPES[op][0], (op, body)
         assert fits(*shape[op], body), op
     assert calls["minqing_api_stats_get_hotspots"][1], "no hotspot: the list's items were not checked"
+    assert calls["minqing_api_cases_list_cases"][1]["items"] and calls["minqing_api_cases_get_case"][1]["events"]
     assert calls["minqing_api_consultations_get_groups"][1]["groups"], "no group: the groups' items were not checked"

@@ -111,6 +111,87 @@ class TrackOut(Open):
     timeline: list[dict[str, Any]]
 
 
+class SubmitterOut(Open):
+    mode: str = Field(description="named | protected | anonymous")
+    name: str = Field(description="masked for a protected submitter, 匿名 for an anonymous one")
+    phone: str = Field(description="masked in lists; whole only where the reader may call back")
+
+
+class CaseSummaryOut(Open):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    channel: str
+    category: str | None = Field(description="the category's path (一级/二级); null until triaged")
+    unit: str = Field(description="the code of the unit the voice was filed at")
+    unit_name: str
+    assigned_unit: str | None
+    assigned_unit_name: str | None
+    urgency: str
+    received_at: str = Field(description="ISO 8601 with the county's offset")
+    contact_due: str | None
+    resolve_due: str | None
+    deadline_state: str = Field(description="ok | due_soon | overdue | paused | answered | closed")
+    overdue: bool
+    voices: int = Field(description="voices merged into the case")
+    escalation_level: int
+    endorsements: int
+    rating: str | None
+    submitter: SubmitterOut | None
+
+
+class CaseListOut(Open):
+    items: list[CaseSummaryOut]
+    count: int = Field(description="cases matching; with a text query, counted up to a bound (count_exact false)")
+    count_exact: bool
+    page: int
+    pages: int
+
+
+class EventOut(Open):
+    at: str
+    action: str
+    label: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+    data: dict[str, Any]
+
+
+class CaseOut(CaseSummaryOut):
+    text: str
+    address: str
+    lat: float | None
+    lng: float | None
+    keywords: list[str]
+    places: list[str] = Field(description="place names found in the text, whole")
+    handler: str | None
+    replies: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    events: list[EventOut] = Field(description="the case's history, oldest first")
+    actions: list[str] = Field(description="what the reader may do next: POST /api/cases/{number}/{action}")
+    reply_assessment: AssessmentOut | None = Field(None, description="after a reply action: the assessment of what was sent")
+
+
+class IdOut(Open):
+    id: int
+
+
+class StatementOut(IdOut):
+    seq: int
+    status: str = Field(description="approved (staff) | pending (a citizen's, until moderated)")
+
+
+class VotesOut(Open):
+    accepted: int = Field(description="votes recorded")
+
+
+class VisitOut(IdOut):
+    cases: list[str] = Field(description="the numbers of the cases the visit's voices opened")
+
+
 # operationId → (status, shape, a list of them?)
 SHAPES = {
     "minqing_api_text_post_assess_reply": (200, AssessmentOut, False),
@@ -119,4 +200,11 @@ SHAPES = {
     "minqing_api_stats_get_hotspots": (200, HotspotOut, True),
     "minqing_api_consultations_get_groups": (200, GroupsOut, False),
     "minqing_api_cases_track": (200, TrackOut, False),
+    "minqing_api_cases_list_cases": (200, CaseListOut, False),
+    "minqing_api_cases_get_case": (200, CaseOut, False),
+    "minqing_api_cases_post_action": (200, CaseOut, False),
+    "minqing_api_consultations_post_consultation": (201, IdOut, False),
+    "minqing_api_consultations_post_statement": (201, StatementOut, False),
+    "minqing_api_consultations_post_votes": (200, VotesOut, False),
+    "minqing_api_visits_post_visit": (201, VisitOut, False),
 }
