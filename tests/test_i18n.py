@@ -50,6 +50,20 @@ def test_english_case_list(client, county):
 
 
 @pytest.mark.django_db
+def test_english_case_page_action_forms(client, county, make_case):
+    """The forms of the lifecycle actions (web/actionforms.py) speak the page's language: labels and choices."""
+    case = make_case(text="村口路灯坏了，晚上看不清路，什么时候能修好？")
+    choose(client, "en")
+    client.force_login(county["disp"])
+    page = html(client.get(f"/cases/{case.number}/"))
+    for text in ("(choose a unit)", "(choose a reason)", "Withdrawn by the citizen", "Duplicate", "(unchanged)",
+                 "Undecided", "No rule matches: sent to the place"):
+        assert text in page, text
+    for text in ("（请选择单位）", "（请选择理由）", "群众撤回", "（不变）", "未定", "无匹配规则"):
+        assert text not in page, text
+
+
+@pytest.mark.django_db
 def test_traditional_chinese_choice(client, county):
     choose(client, "zh-hant")
     page = html(client.get("/submit/"))

@@ -1,6 +1,9 @@
 """The fields each lifecycle action asks for on the case page. Rules stay in ledger/actions/;
 this only says which inputs to draw."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from ..ledger.actions import CLOSE_REASONS, may_dispatch_to
 from ..ledger.models import Category, Rating, Reply, Track, Urgency
 from ..org.models import Unit, User
@@ -29,13 +32,13 @@ FIELDS = {
     "cotask_done": ["cotask_state", "note"],
     "approve_close": ["agree", "note"],
 }
-LABELS = {"note": "说明", "text": "内容", "reason": "理由", "new_due": "新的办结时限", "unit": "单位",
-          "handler": "承办人", "rating": "群众评价", "category": "分类", "urgency": "紧急程度", "track": "办理类型",
-          "progress_kind": "类型", "resolved": "群众认为问题是否解决",
-          "plan_date": "计划解决日期（创造条件办）", "explanation": "给群众的解释说明（创造条件办）",
-          "rectification": "并入整改项（系统治理）", "rectification_title": "或新建整改项：事项",
-          "leader": "新整改项的责任领导", "due": "时限", "cotask_state": "协办结果", "agree": "表决",
-          "override_reason": "低于答复质量标准仍发送的理由（评分达标时不必填写）"}
+LABELS = {"note": _("说明"), "text": _("内容"), "reason": _("理由"), "new_due": _("新的办结时限"), "unit": _("单位"),
+          "handler": _("承办人"), "rating": _("群众评价"), "category": _("分类"), "urgency": _("紧急程度"), "track": _("办理类型"),
+          "progress_kind": _("类型"), "resolved": _("群众认为问题是否解决"),
+          "plan_date": _("计划解决日期（创造条件办）"), "explanation": _("给群众的解释说明（创造条件办）"),
+          "rectification": _("并入整改项（系统治理）"), "rectification_title": _("或新建整改项：事项"),
+          "leader": _("新整改项的责任领导"), "due": _("时限"), "cotask_state": _("协办结果"), "agree": _("表决"),
+          "override_reason": _("低于答复质量标准仍发送的理由（评分达标时不必填写）")}
 
 
 def field_specs(action: str, user, case) -> list[dict]:
@@ -46,7 +49,7 @@ def field_specs(action: str, user, case) -> list[dict]:
             units = Unit.objects.filter(active=True).exclude(level="grid").order_by("path")
             allowed = (lambda u: u.id != case.assigned_unit_id) if action == "cohandle" else \
                 (lambda u: may_dispatch_to(user, u))
-            spec["choices"] = [("", "（请选择单位）")] + [(u.code, ("　" * (u.depth - 1)) + u.name)
+            spec["choices"] = [("", _("（请选择单位）"))] + [(u.code, ("　" * (u.depth - 1)) + u.name)
                                                     for u in units if allowed(u)]
             if action == "dispatch" and case.suggested_unit_id:  # the suggestion, never the first unit listed
                 spec["value"] = case.suggested_unit.code
@@ -56,21 +59,21 @@ def field_specs(action: str, user, case) -> list[dict]:
         elif name == "rating":
             spec["choices"] = Rating.choices
         elif name == "resolved":
-            spec["choices"] = [("", "（未问）"), ("true", "已解决"), ("false", "未解决")]
+            spec["choices"] = [("", _("（未问）")), ("true", _("已解决")), ("false", _("未解决"))]
         elif name == "category":
             from ..workflow.suggest import deeper
 
-            hints = [(d["category"], f"建议：{d['category']}") for d in deeper(case.text_norm, case.suggested_category)]
-            spec["choices"] = [("", "（不变）")] + hints + [(c.path, c.path) for c in Category.objects.filter(level__lte=2)]
+            hints = [(d["category"], format_lazy(_("建议：{}"), d["category"])) for d in deeper(case.text_norm, case.suggested_category)]
+            spec["choices"] = [("", _("（不变）"))] + hints + [(c.path, c.path) for c in Category.objects.filter(level__lte=2)]
         elif name == "urgency":
-            spec["choices"] = [("", "（不变）")] + list(Urgency.choices)
+            spec["choices"] = [("", _("（不变）"))] + list(Urgency.choices)
         elif name == "track":
-            spec["choices"] = [("", "（不变）")] + list(Track.choices)
+            spec["choices"] = [("", _("（不变）"))] + list(Track.choices)
         elif name == "reason" and action == "dismiss":
-            spec["choices"] = [("", "（请选择理由）")] + list(CLOSE_REASONS.items())  # required: chosen, not preselected
+            spec["choices"] = [("", _("（请选择理由）"))] + list(CLOSE_REASONS.items())  # required: chosen, not preselected
         elif name == "progress_kind":
             spec["name"] = "kind"
-            spec["choices"] = [(Reply.Kind.PROGRESS, "进展告知"), (Reply.Kind.EXPLANATION, "解释说明（暂不具备条件）")]
+            spec["choices"] = [(Reply.Kind.PROGRESS, _("进展告知")), (Reply.Kind.EXPLANATION, _("解释说明（暂不具备条件）"))]
         elif name in ("new_due", "plan_date", "due"):
             spec["type"] = "date"
         elif name == "explanation":
@@ -78,16 +81,16 @@ def field_specs(action: str, user, case) -> list[dict]:
         elif name == "rectification":
             from ..ledger.models import Rectification
 
-            spec["choices"] = [("", "（不并入）")] + [(r.id, r.title) for r in Rectification.objects.filter(state="open")]
+            spec["choices"] = [("", _("（不并入）"))] + [(r.id, r.title) for r in Rectification.objects.filter(state="open")]
         elif name == "leader":
-            spec["choices"] = [("", "（选择领导）")] + [(u.username, f"{u.label()}（{u.unit.name}）")
+            spec["choices"] = [("", _("（选择领导）"))] + [(u.username, f"{u.label()}（{u.unit.name}）")
                                                    for u in User.objects.filter(role="leader", is_active=True)
                                                    .select_related("unit")]
         elif name == "cotask_state":
             spec["name"] = "state"
-            spec["choices"] = [("done", "已完成"), ("explained", "无法办理，已说明")]
+            spec["choices"] = [("done", _("已完成")), ("explained", _("无法办理，已说明"))]
         elif name == "agree":
-            spec["choices"] = [("", "（请表决）"), ("true", "同意办结"), ("false", "不同意")]  # never agree by default
+            spec["choices"] = [("", _("（请表决）")), ("true", _("同意办结")), ("false", _("不同意"))]  # never agree by default
         else:
             spec["type"] = "textarea" if name in ("note", "text", "reason", "rectification_title") else "text"
             if name == "text" and action == "reply":

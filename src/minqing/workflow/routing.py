@@ -5,6 +5,8 @@ level a rule for the case's first-level category beats a catch-all. With no rule
 the lowest unit that covers the place and can act: the village/community (a grid's village), or the
 township for a case placed at township level."""
 
+from django.utils.translation import gettext
+
 from ..ledger.models import Case, Category
 from ..org.models import PATH_WIDTH, Level, Unit
 from .models import RoutingRule
@@ -37,9 +39,9 @@ def route(category: Category | None, place: Unit, rules: list[RoutingRule] | Non
         specific = [r for r in candidates if top is not None and r.category_id == top.id]
         general = [r for r in candidates if r.category_id is None]
         for r in specific or general:
-            return r.unit, f"规则：{r}"
+            return r.unit, gettext("规则：%(rule)s") % {"rule": r}
     unit = fallback_unit(place)
-    return unit, f"无匹配规则，派往所在{unit.get_level_display()}"
+    return unit, gettext("无匹配规则，派往所在%(level)s") % {"level": unit.get_level_display()}
 
 
 def route_case(case: Case) -> tuple[Unit, str]:

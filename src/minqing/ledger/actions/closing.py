@@ -3,6 +3,7 @@
 leaders (集体审批), dismissal of a withdrawn, spam or duplicate voice, reopening, and notes."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from ... import clock
 from ...errors import Invalid
@@ -10,7 +11,7 @@ from .. import lifecycle
 from ..models import Approval, CoTask, Rating, Reply, Status
 from .common import MAX_TEXT, text_field, yes_no
 
-CLOSE_REASONS = {"withdrawn": "群众撤回", "spam": "无效/骚扰", "duplicate": "重复件"}
+CLOSE_REASONS = {"withdrawn": _("群众撤回"), "spam": _("无效/骚扰"), "duplicate": _("重复件")}  # labels for the form
 
 
 def apply_rating(case, rating: str, comment: str, voice=None, resolved=None):
