@@ -144,7 +144,7 @@
         var a = el("a", "", n);
         a.href = "/cases/" + encodeURIComponent(n) + "/";
         a.setAttribute("data-testid", "case-number");
-        if (i) nums.appendChild(document.createTextNode("、"));
+        if (i) nums.appendChild(document.createTextNode(gettext("、")));
         nums.appendChild(a);
       });
       li.appendChild(nums);
@@ -191,7 +191,7 @@
     var texts = kind === "visit" ? data.voices.map(function (v) { return v.text; }) : [data.text];
     var rec = {key: uuid(), kind: kind, user: me, created: new Date().toISOString(), data: data, state: "waiting",
                label: (kind === "visit" ? gettext("走访") : gettext("诉求")) + " · " + (option ? option.textContent.replace(/^[\s　└]+/, "") : data.unit),
-               summary: (kind === "visit" ? interpolate(gettext("%(n)s 条诉求："), {n: data.voices.length}, true) : "") + texts.join("；").slice(0, 80),
+               summary: (kind === "visit" ? interpolate(gettext("%(n)s 条诉求："), {n: data.voices.length}, true) : "") + texts.join(gettext("；")).slice(0, 80),
                photo: photo || null, photoName: photo ? photo.name : "", note: ""};
     return save(rec).then(function () {
       Array.prototype.forEach.call(form.querySelectorAll("textarea, input[name=title], input[name=address], " +
