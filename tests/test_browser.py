@@ -188,3 +188,20 @@ def test_citizen_to_dispatcher_to_handler_and_back(live_server, county, browser,
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_on_a_phone_labels_every_figure(live_server, county, browser, monkeypatch):
+    """On a phone a table of cases, votes or rates is drawn as cards with its header hidden: each cell
+    carries its column's name (app.js), so a row of the vote table reads 同意：28 反对：8, not 28 8."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from minqing.consult import services
+
+    c = services.create(county["disp"], {"title": "村道硬化方案", "text": "请大家提意见。", "unit": "T1",
+                                         "statements": ["应该先修主干道", "施工期间要保证通行"]})
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/consult/{c.id}/results/")
+    row = page.locator("table.cases tbody tr").first
+    labels = row.locator("td").evaluate_all("cells => cells.map(td => td.getAttribute('data-label'))")
+    assert labels[:5] == [None, None, "同意", "反对", "不确定"]  # "#" and the statement itself need none
+    assert page.locator("table.cases thead").is_hidden()

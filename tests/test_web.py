@@ -160,6 +160,20 @@ def test_case_list_marks_overdue_cases(client, county, make_case):
 
 
 @pytest.mark.django_db
+def test_a_case_late_only_for_its_first_contact_says_so(client, county, make_case):
+    """已超期 beside a final deadline days away read as a mistake: the list shows the deadline missed."""
+    late = make_case(text="村里垃圾没人清运，已经一周了。")
+    Case.objects.filter(pk=late.pk).update(contact_due=timezone.now() - dt.timedelta(hours=3), first_contact_at=None)
+    page = html(staff(client, "disp").get("/cases/"))
+    cell = re.search(rf'<a href="/cases/{late.number}/">.*?<span class="dl dl-overdue">.*?</td>', page, re.S).group(0)
+    assert "首次联系" in cell
+    from minqing.ledger.present import case_summary
+
+    summary = case_summary(Case.objects.get(pk=late.pk))  # the API's list item and case alike
+    assert summary["deadline_state"] == "overdue" and summary["overdue_by"] == "contact"
+
+
+@pytest.mark.django_db
 def test_case_list_filters(client, county, make_case):
     parking = make_case(text="小区停车位太少，晚上没地方停车。", channel="visit")
     lamp = make_case(text="村口路灯坏了，晚上看不清路。", unit="VB")

@@ -134,6 +134,7 @@ class CaseSummaryOut(Open):
     resolve_due: str | None
     deadline_state: str = Field(description="ok | due_soon | overdue | paused | answered | closed")
     overdue: bool
+    overdue_by: str | None = Field(None, description="the deadline missed: resolve | contact (null unless overdue)")
     voices: int = Field(description="voices merged into the case")
     escalation_level: int
     endorsements: int

@@ -21,12 +21,22 @@ def deadline_state(case: Case, now=None) -> str:
         return "answered"
     if case.status == Status.WAITING:
         return "paused"
-    late_contact = case.contact_due and case.first_contact_at is None and case.contact_due < now
-    if (case.resolve_due and case.resolve_due < now) or late_contact:
+    if overdue_by(case, now):
         return "overdue"
     if case.resolve_due and (case.resolve_due - now).total_seconds() < 24 * 3600:
         return "due_soon"
     return "ok"
+
+
+def overdue_by(case: Case, now=None) -> str | None:
+    """Which deadline a running case has missed: "resolve" (办结时限), "contact" (首次联系时限, with no
+    contact recorded) or None — a list shows the missed one, not a later one beside 已超期."""
+    now = now or clock.now()
+    if case.resolve_due and case.resolve_due < now:
+        return "resolve"
+    if case.contact_due and case.first_contact_at is None and case.contact_due < now:
+        return "contact"
+    return None
 
 
 DEADLINE_LABELS = {"overdue": _("已超期"), "due_soon": _("即将到期"), "paused": _("停表中"), "answered": _("已答复"),
@@ -65,6 +75,7 @@ def case_summary(case: Case, now=None) -> dict:
         "resolve_due": _iso(case.resolve_due),
         "deadline_state": state,
         "overdue": state == "overdue",
+        "overdue_by": overdue_by(case, now) if state == "overdue" else None,
         "voices": case.voices_count,
         "escalation_level": case.escalation_level,
         "escalated_to_name": case.escalated_to.name if case.escalated_to_id else None,

@@ -17,7 +17,7 @@ register = template.Library()
 def map_text() -> dict:
     """What map.js writes, in the page's language; {name} marks where a figure goes."""
     return {
-        "no_tiles": _("无底图（未设置 MINQING_MAP_TILES）"), "overdue": _("已超期"),
+        "no_tiles": _("示意图，未接入底图"), "overdue": _("已超期"),
         "no_point": _("无坐标，按所在单位中心显示"), "cases_n": _("{n} 件"),
         "hotspot": _("{title} · 热度 {heat} · {voices} 人次"),
         "layer_cases": _("工单"), "layer_hotspots": _("热点"), "layer_units": _("单位"),

@@ -2,7 +2,9 @@
 
 
 from django.shortcuts import render
+from django.utils.translation import gettext
 
+from ... import clock
 from ...errors import DomainError
 from ...org.models import Level
 from ...workflow import stats
@@ -22,8 +24,10 @@ def rates_page(request):
         trend = stats.trend(request.user, p.get("unit", ""))
     except DomainError as e:
         error, mine, ranking, trend = e, {}, [], []
-    chart = {
-        "months": [t["month"] for t in trend],
+    today = clock.today()
+    chart = {  # the month under way is marked: its cases are days old, most not yet due
+        "months": [gettext("%(month)s（截至%(day)s日）") % {"month": t["month"], "day": today.day}
+                   if t["month"] == today.strftime("%Y-%m") else t["month"] for t in trend],
         "series": {k: [t[k] for t in trend] for k in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")},
         "units": [r["name"] for r in ranking],
         "ranking": {k: [r[k] for r in ranking] for k in ("response_rate", "resolution_rate", "satisfaction_rate")},
