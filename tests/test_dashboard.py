@@ -45,6 +45,9 @@ def test_every_figure_is_a_plain_query_and_its_link_opens_those_cases(make_case,
         assert sum(r["value"] for r in d["by_day"]) == 4 and len(d["by_day"]) == 30
         places = {r["code"]: r for r in d["by_place"]}
         assert places["T1"]["value"] == 4 and places["T1"]["overdue"] == 3 and places["DZ"]["value"] == 0
+        # the treemap's areas: each case once, where it is; a department is not a place
+        assert places["T1"]["here"] == 4 and places["T1"]["here_overdue"] == 3 and places["DZ"]["here"] is None
+        assert sum(r["here"] or 0 for r in d["by_place"]) <= d["totals"]["total"]["value"]
         # every link, followed through the API, gives the figure it stands for
         leader = api("leader")
         figures = [(f["value"], f["link"]) for f in d["totals"].values()] + \

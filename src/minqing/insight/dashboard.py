@@ -86,6 +86,9 @@ def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
         area = in_subtree("place_path", u.path) | in_subtree("assigned_path", u.path)
         counts |= {f"u{i}": Count("id", filter=area), f"u{i}o": Count("id", filter=area & open_),
                    f"u{i}l": Count("id", filter=area & late)}
+        if u.level != Level.DEPARTMENT:  # where the cases are: each case in one place, so the areas add up
+            here = in_subtree("place_path", u.path)
+            counts |= {f"u{i}p": Count("id", filter=here), f"u{i}pl": Count("id", filter=here & late)}
     agg = qs.aggregate(**counts)
     totals = {k: agg[k] for k in ("total", "open", "overdue", "closed")}
     channels = dict(Channel.choices)
@@ -103,7 +106,8 @@ def figures(user, base: Unit | None, start: dt.date, end: dt.date) -> dict:
                         for r in qs.values("category_top").annotate(n=Count("id")).order_by("-n")[:15]],
         "by_place": [{"code": u.code, "name": u.name, "level": u.level, "value": agg[f"u{i}"], "open": agg[f"u{i}o"],
                       "overdue": agg[f"u{i}l"], "link": link(unit=u.code),
-                      "overdue_share": round(agg[f"u{i}l"] / agg[f"u{i}"], 3) if agg[f"u{i}"] else 0}
+                      "overdue_share": round(agg[f"u{i}l"] / agg[f"u{i}"], 3) if agg[f"u{i}"] else 0,
+                      "here": agg.get(f"u{i}p"), "here_overdue": agg.get(f"u{i}pl")}
                      for i, u in enumerate(units)],
         "warnings": _warnings(user, base),
     }

@@ -23,7 +23,9 @@
     yAxis: {type: "value", minInterval: 1},
     series: [{type: "bar", name: gettext("诉求"), itemStyle: {color: red}, data: data.by_day.map(function (r) { return r.value; })}]
   }, data.by_day);
-  var places = data.by_place.filter(function (r) { return r.value > 0; });
+  // The map of places: each case counted once, where it is (departments are not places; the table beside
+  // it counts what each unit is responsible for, its own and its departments').
+  var places = data.by_place.filter(function (r) { return r.here > 0; });
   // green (no overdue) → amber → red (a third or more overdue)
   function heat(share) {
     var stops = [[0, [220, 250, 230]], [0.15, [254, 223, 137]], [0.33, [249, 112, 102]]];
@@ -31,12 +33,12 @@
     return "rgb(" + a[1].map(function (v, k) { return Math.round(v + (b[1][k] - v) * f); }).join(",") + ")";
   }
   chart("by-place", {
-    tooltip: {formatter: function (p) { var r = p.data; return r.name + "\n" + interpolate(gettext("件数 %(n)s，在办 %(open)s，超期 %(overdue)s"), {n: r.value, open: r.open, overdue: r.overdue}, true); }},
+    tooltip: {formatter: function (p) { var r = p.data; return r.name + "\n" + interpolate(gettext("件数 %(n)s，超期 %(overdue)s"), {n: r.value, overdue: r.overdue}, true); }},
     series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
-              label: {color: "#101828", overflow: "break", formatter: function (p) { return p.data.name + "\n" + interpolate(gettext("%(n)s件 · 超期%(overdue)s"), {n: p.data.value, overdue: p.data.overdue}, true); }},
+              label: {color: "#101828", overflow: "truncate", lineOverflow: "truncate", ellipsis: "…", formatter: function (p) { return p.data.name + "\n" + interpolate(gettext("%(n)s件 · 超期%(overdue)s"), {n: p.data.value, overdue: p.data.overdue}, true); }},
               data: places.map(function (r) {
-                return {name: r.name, value: r.value, open: r.open, overdue: r.overdue, link: r.link,
-                        itemStyle: {color: heat(r.overdue_share), borderColor: "#fff"}}; })}]
+                return {name: r.name, value: r.here, overdue: r.here_overdue, link: r.link,
+                        itemStyle: {color: heat(r.here_overdue / r.here), borderColor: "#fff"}}; })}]
   }, places);
   chart("by-category", {
     grid: {left: 110, right: 30, top: 10, bottom: 20},
