@@ -45,3 +45,19 @@ def test_visit_page_records_a_visit_from_a_phone_form(client, county):
     assert "入户走访" in page and 'data-testid="units">1/' in page
     r = client.post("/visits/", {"unit": "GA", "visited_at": "2026-13-01", "households": "x"})
     assert r.status_code == 400 and Visit.objects.count() == 1
+
+
+def test_the_demo_records_each_cadres_rounds_without_new_cases(api, county):
+    from minqing.demo.visits import ROUNDS, load_demo_visits
+    from minqing.field.models import Visit
+    from minqing.ledger.models import Case
+    from minqing.org.models import Level, Role, User
+
+    cadres = User.objects.filter(role__in=(Role.GRID, Role.HANDLER), unit__level__in=(Level.VILLAGE, Level.GRID))
+    assert load_demo_visits(clock.now()) == ROUNDS * cadres.count() > 0
+    today = clock.today()
+    days = set(Visit.objects.values_list("visited_at", flat=True))
+    assert all(today - dt.timedelta(days=21) < d <= today for d in days) and len(days) > 1
+    assert not Case.objects.exists()
+    status, cov = api("leader")("GET", "/api/visits/coverage?unit=C")
+    assert status == 200 and cov["units_visited"] >= 1 and cov["voices"] == 0

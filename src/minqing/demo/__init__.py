@@ -18,6 +18,7 @@ from .cases import DEMO_DAYS, build_cases
 from .consultations import load_demo_consultations
 from .county import DEMO_USERS, PASSWORD, build_handlers, build_routing, build_units
 from .notices import load_demo_notices
+from .visits import load_demo_visits
 
 __all__ = ["DEMO_USERS", "PASSWORD", "load_demo_if_empty"]
 
@@ -36,6 +37,7 @@ def load_demo_if_empty(now: dt.datetime | None = None) -> bool:
     load_demo_consultations()
     load_demo_notices()
     now = now or clock.now()
+    load_demo_visits(now)
     replay(now - dt.timedelta(days=DEMO_DAYS), now)  # the warnings the worker would have raised
     refresh_hotspots(now)
     return True
