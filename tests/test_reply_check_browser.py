@@ -39,7 +39,7 @@ def test_the_handler_checks_a_draft_before_sending(live_server, county, make_cas
             form.locator("[data-reply-check-button]").click()
             page.wait_for_function("document.querySelector('[data-reply-check-result]').textContent.includes('垃圾站')",
                                    timeout=15000)
-            assert "尚未答复的诉求" in result.inner_text()
+            assert "尚未答复的诉求" in result.inner_text() and "话题相近" in result.inner_text()
             if shots:
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(shots) / "reply-check.png"), full_page=True)

@@ -28,6 +28,9 @@ def warm_up(freeze: bool = True) -> None:
         from .ledger.reply_quality import ledger_corpus
 
         ledger_corpus()  # the reply assessment's word and reply statistics (docs/replies.md)
+        from .text.reply_model import shipped_model
+
+        shipped_model()  # its topic space and learned weights (~20,000 words)
         clean("\u200b")  # builds the character class of `clean` (~0.5 s) before a request needs it
     except Exception:  # never a reason not to serve: the first requests load what they need
         log.exception("warm-up failed")

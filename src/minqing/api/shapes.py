@@ -44,6 +44,10 @@ class AssessmentOut(Open):
     notes: list[str]
     hollow: bool
     points: list[PointOut]
+    topic: float = Field(ge=0, le=1, description="likeness of message and reply in the topic space (other words, same matter)")
+    topicality: float = Field(ge=0, le=1, description="learned: how far the reply speaks to this message (docs/replies.md)")
+    off_topic: float = Field(ge=0, le=1, description="how much the reply speaks of what the message never raised")
+    off_topic_words: list[str]
     threshold: float
     passes: bool
 

@@ -29,6 +29,7 @@ from ._report import log, percentile
 
 SHARED_DATA = Path(os.environ.get("MINQING_SHARED_DATA") or Path(__file__).resolve().parents[4] / "shared" / "data")
 FILE = SHARED_DATA / "tipdm2020c" / "messages_with_replies.xlsx"
+OTHER_MESSAGES = [SHARED_DATA / "tipdm2020c" / n for n in ("messages_with_votes.xlsx", "messages_labeled.xlsx")]
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "replies.md"
 SEED = 2026
 GOALS = {"random": 0.98, "similar": 0.95}
@@ -52,6 +53,19 @@ def _negatives(texts: list[str], rng: random.Random) -> tuple[list[int], list[in
     return rand, [int(j) for j in sims.argmax(axis=1)]
 
 
+def _other_messages(held_out: list[tuple[str, str, str]]) -> list[str]:
+    """Messages of the other shared files (no replies) for the topic space, less any that is one of the
+    held-out messages (a few dozen are in two files)."""
+    from ..text.reply_model import read_messages
+
+    seen = {t for t, _x, _r in held_out if t} | {x[:50] for _t, x, _r in held_out if x}
+    out = []
+    for path in OTHER_MESSAGES:
+        if path.exists():
+            out += [f"{t} {x}" for t, x in read_messages(path) if t not in seen and x[:50] not in seen]
+    return out
+
+
 def _short(s: str, n: int = 90) -> str:
     s = re.sub(r"\s+", " ", s).strip().replace("|", "｜")
     return s[:n] + ("…" if len(s) > n else "")
@@ -63,6 +77,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
     from ..text.normalise import normalise
     from ..text.replies import assess_reply
     from ..text.reply_corpus import ReplyCorpus, read_replies
+    from ..text.reply_model import learn
 
     rows = read_replies(FILE)
     random.Random(SEED).shuffle(rows)
@@ -72,6 +87,8 @@ def run(quick: bool = False) -> tuple[str, dict]:
     fit, test = rows[:half], rows[half:]
     log(f"{len(rows)} messages with replies: {len(fit)} to fit the corpus on, {len(test)} held out")
     corpus = ReplyCorpus.build((f"{t} {x}" for t, x, _r in fit), (r for _t, _x, r in fit))
+    model = learn(fit, _other_messages(test))
+    log(f"model learned on the fit half: {len(model.topics)} words in the topic space, weights {model.weights}")
     messages = [normalise(f"{t} {x}") for t, x, _r in test]
     replies = [r for _t, _x, r in test]
     rand, similar = _negatives(messages, random.Random(SEED))
@@ -80,24 +97,25 @@ def run(quick: bool = False) -> tuple[str, dict]:
     mv, rv = vec.transform(messages), vec.transform([normalise(r) for r in replies])
     cos = (mv @ rv.T).toarray()
 
-    own, times, cpu, parts = [], [], [], {"score": [], "relevance": [], "completeness": []}
+    own, times, cpu, parts = [], [], [], {"score": [], "relevance": [], "completeness": [], "topic": []}
     neg = {k: {p: [] for p in parts} for k in ("random", "similar")}
     answers = {"random": 0, "similar": 0}  # negatives that are not hollow on the message they are scored on
     for i, (title, text, reply) in enumerate(test):
         t0, c0 = time.perf_counter(), time.process_time()
-        a = assess_reply(text, reply, title, corpus=corpus)
+        a = assess_reply(text, reply, title, corpus=corpus, model=model)
         times.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
         own.append(a)
         for p in parts:
             parts[p].append(getattr(a, p))
         for kind, j in (("random", rand[i]), ("similar", similar[i])):
-            b = assess_reply(text, replies[j], title, corpus=corpus)
+            b = assess_reply(text, replies[j], title, corpus=corpus, model=model)
             answers[kind] += not b.hollow
             for p in parts:
                 neg[kind][p].append(getattr(b, p))
     n = len(test)
-    result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}}
+    result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}, "weights": model.weights,
+              "bias": model.bias, "vocab": len(model.topics)}
     saying = [i for i, a in enumerate(own) if not a.hollow]  # own replies that say something of their message
     result["saying"] = len(saying) / n
     result["auc_saying"] = {k: _auc([parts["score"][i] for i in saying], [neg[k]["score"][i] for i in saying])
@@ -108,7 +126,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
         result["baseline"][kind] = _auc([float(cos[i, i]) for i in range(n)], [float(cos[i, js[i]]) for i in range(n)])
-        result["parts"][kind] = {p: _auc(parts[p], neg[kind][p]) for p in ("relevance", "completeness")}
+        result["parts"][kind] = {p: _auc(parts[p], neg[kind][p]) for p in ("relevance", "completeness", "topic")}
     flagged = [(a, r) for a, r in zip(own, test, strict=True) if a.boilerplate.flagged]
     result.update(
         flagged=len(flagged) / n, hollow=sum(a.hollow for a in own) / n,
@@ -126,13 +144,16 @@ def run(quick: bool = False) -> tuple[str, dict]:
 
 def _report(r: dict, examples: dict) -> str:
     out = [f"Held-out half: {r['n']} messages (corpus fitted on the other {r['fit']}); seed {SEED}.", "",
-           "| negative reply | minqing score AUC | goal | baseline: bigram TF-IDF cosine AUC | ratio | relevance alone | completeness alone |",
-           "|---|---|---|---|---|---|---|"]
+           "| negative reply | minqing score AUC | goal | baseline: bigram TF-IDF cosine AUC | ratio | relevance alone | completeness alone | topic alone |",
+           "|---|---|---|---|---|---|---|---|"]
     for kind, label in (("random", "(a) a random other message's"), ("similar", "(b) the most similar message's")):
         out.append(f"| {label} | **{r['auc'][kind]:.3f}** | ≥ {GOALS[kind]:.2f} | {r['baseline'][kind]:.3f} | "
                    f"{r['auc'][kind] / r['baseline'][kind]:.3f} | {r['parts'][kind]['relevance']:.3f} | "
-                   f"{r['parts'][kind]['completeness']:.3f} |")
-    out += ["", f"Over the {r['saying']:.1%} of messages whose own reply is not itself hollow: AUC "
+                   f"{r['parts'][kind]['completeness']:.3f} | {r['parts'][kind]['topic']:.3f} |")
+    out += ["", "The topicality model learned on the fit half (text/reply_model.py): weights "
+            + ", ".join(f"{k} {v:+.2f}" for k, v in r["weights"].items()) + f", bias {r['bias']:+.2f}; "
+            f"topic space of {r['vocab']:,} words.",
+            "", f"Over the {r['saying']:.1%} of messages whose own reply is not itself hollow: AUC "
             f"{r['auc_saying']['random']:.3f} against a random other reply, {r['auc_saying']['similar']:.3f} against "
             "the most similar message's reply.",
             "", f"Ceiling of a score that ranks a hollow own reply below any reply that answers the message (the "

@@ -77,7 +77,8 @@ def public(a: Assessment) -> dict:
     threshold = min_score()
     return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
-            "notes": d["notes"], "hollow": d["hollow"], "points": d["points"],
+            "notes": d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
+            "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
             "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 
 

@@ -1,6 +1,6 @@
 """Does a reply answer the voice? (SPEC C9, C16; docs/replies.md) A pure function over plain strings.
 
-`assess_reply(text, reply, title)` looks at four things, each with the words that drove it:
+`assess_reply(text, reply, title)` looks at six things, each with the words that drove it:
 
 - relevance: the share of what the message is about — its rarest content words, places first (景蓉华苑,
   停车费, 潇楚南路) weighted by how rare they are among citizens' messages — that the reply speaks of,
@@ -12,18 +12,21 @@
 - basis (text/reply_basis.py): what the citizen can check — a rule or document number, a measured fact,
   a date, a next step (依据、措施、时限) — present or not, with a strength;
 - boilerplate: the share of the reply's characters in runs that many other replies say word for word
-  (text/reply_corpus.py).
-
+  (text/reply_corpus.py);
 - off topic: what the reply speaks of that the message never raised — words citizens use, weighted by
-  how rare they are among replies (another estate, road or school; not 核实 or 工作人员) — counted only
-  as far as the reply does not speak of the message (× (1 − relevance)): a reply filed on the wrong case.
+  how rare they are among replies (another estate, road or school; not 核实 or 工作人员) and by how far
+  they are from the message's topic — counted only as far as the reply does not speak of the message
+  (× (1 − relevance)): a reply filed on the wrong case;
+- topic: the likeness of message and reply in a topic space learned from real texts (text/reply_topics.py):
+  a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words.
 
-The score is 0.85 × how far the reply answers (0.7 × relevance + 0.3 × completeness) times how well
-(0.6 + 0.25 × basis strength + 0.15 × the share that is not formula), plus 0.15 × (1 − off topic): a
-reply that does not speak of the message scores near 0.15 however many documents it cites, one that
-speaks of another message's matters near 0; one that answers loses up to 40% of the first part for
-saying nothing checkable in a formula. A reply is *hollow* when it says next to nothing of the message (relevance under half of
-HOLLOW_RELEVANCE, or under HOLLOW_RELEVANCE with nothing to check), is mostly formula with nothing to
+Topicality — how far the reply speaks to this message, all told — is learned from real message–reply
+pairs over relevance, completeness, the foreign words and topic (text/reply_model.py). The score is
+topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
+not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
+message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
+formula. A reply is *hollow* when it hardly speaks to the message (topicality under half of
+HOLLOW_TOPICALITY, or under HOLLOW_TOPICALITY with nothing to check), is mostly formula with nothing to
 check, or is a line long."""
 
 from __future__ import annotations
@@ -36,14 +39,13 @@ from .keywords import content_words
 from .normalise import normalise
 from .reply_basis import Basis, find_basis
 from .reply_corpus import SHINGLE, ReplyCorpus, fold, sample_corpus
+from .reply_model import FEATURES, ReplyModel, shipped_model
 from .segment import words
 
 MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every point (99% of the TipDM messages are shorter, raw), bounded time
 TERMS = 12  # message words that stand for what it is about
-ANSWERING = {"relevance": 0.7, "completeness": 0.3}
-QUALITY = {"floor": 0.6, "basis": 0.25, "boilerplate": 0.15}
-HOLLOW_RELEVANCE = 0.25
-ON_TOPIC = 0.15  # share of the score for not speaking of what the message never raised
+QUALITY = {"floor": 0.75, "basis": 0.15, "boilerplate": 0.10}
+HOLLOW_TOPICALITY = 0.25
 FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks wholly of another
 OFF_TOPIC_CHARS = 800  # of the reply read for it: a reply says what it is about first (bounded time)
 BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
@@ -96,6 +98,13 @@ class Assessment:
     missed: list[str] = field(default_factory=list)
     off_topic: float = 0.0
     off_topic_words: list[str] = field(default_factory=list)
+    topic: float = 0.0
+    topicality: float = 0.0
+    foreign: float = 0.0
+
+    def figures(self) -> dict[str, float]:
+        """What the learned topicality is computed from (text/reply_model.py)."""
+        return {f: getattr(self, f) for f in FEATURES}
 
     def as_dict(self) -> dict:
         """The API's shape: every figure in 0..1, basis and boilerplate as {flag, strength/share, words}."""
@@ -117,6 +126,11 @@ def _content(text: str) -> tuple[str, ...]:
     are cut once for its terms and its points, and a draft checked again is the same message."""
     ws = content_words(words(_CODED_PLACE.sub(" ", text)))
     return tuple(w for w in ws if len(w) >= 2 and w not in GENERIC and not _CODED.match(w))
+
+
+def content_of(text: str) -> list[str]:
+    """The content words of a whole (normalised) text, sentence by sentence (the topic space's cut)."""
+    return [w for s in sentences(text) for w in _content(s)]
 
 
 def sentences(text: str) -> list[str]:
@@ -190,12 +204,15 @@ def _elsewhere(message: str, reply: str) -> list[str]:
     return out
 
 
-def _off_topic(message: str, reply: str, corpus: ReplyCorpus) -> tuple[float, list[str]]:
+def _off_topic(message: str, topic, reply_words: list[str], corpus: ReplyCorpus,
+               model: ReplyModel) -> tuple[float, list[str]]:
     """What the reply speaks of that the message never raised: its words that citizens use (in the
     messages' statistics) but this message does not, each weighted by how rare it is among replies — an
-    estate, a road, a school, 搅拌站 weigh much, 核实 or 工作人员 (every reply's) nothing. (mass, words)."""
-    ws = {w for s in sentences(reply) for w in _content(s)}
-    weights = {w: corpus.reply_idf(w) for w in ws if corpus.word_df.get(w, 0) >= 1 and not _found(w, message)}
+    estate, a road, a school, 搅拌站 weigh much, 核实 or 工作人员 (every reply's) nothing — and by how far
+    it is from the message's topic (音量 is near a message about 噪音, 农村公路 is not). (mass, words)."""
+    foreign = {w for w in reply_words if corpus.word_df.get(w, 0) >= 1 and not _found(w, message)}
+    near = model.nearness(topic, foreign)
+    weights = {w: corpus.reply_idf(w) * (1 - near[w]) for w in foreign}
     return sum(weights.values()), sorted(weights, key=lambda w: (-weights[w], w))
 
 
@@ -258,8 +275,10 @@ def _boilerplate(reply: str, corpus: ReplyCorpus) -> Boilerplate:
     return Boilerplate(share >= BOILERPLATE_AT, round(share, 3), phrases)
 
 
-def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: ReplyCorpus | None = None) -> Assessment:
+def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: ReplyCorpus | None = None,
+                 model: ReplyModel | None = None) -> Assessment:
     corpus = corpus if corpus is not None else sample_corpus()
+    model = model if model is not None else shipped_model()
     title = normalise(title or "")[:200]
     text = normalise((text or "")[:MAX_CHARS])
     answer = normalise((reply or "")[:MAX_CHARS])
@@ -287,23 +306,31 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
 
     basis = find_basis(answer)
     boiler = _boilerplate(answer, corpus)
-    answering = ANSWERING["relevance"] * relevance + ANSWERING["completeness"] * completeness
+    opening = content_of(answer[:OFF_TOPIC_CHARS])  # a reply says what it is about first (bounded time)
+    message_topic = model.vector(content_of(title) + content_of(text))
+    mass, strange = _off_topic(f"{title} {text}", message_topic, opening, corpus, model)
+    foreign = min(1.0, mass / FOREIGN_MASS)
+    off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
+    topic = model.similarity(message_topic, opening)
+    topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
+                                   "topic": topic})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
-    mass, strange = _off_topic(f"{title} {text}", answer[:OFF_TOPIC_CHARS], corpus)
-    off_topic = min(1.0, mass / FOREIGN_MASS) * (1 - relevance)  # a reply that speaks of its message is not off it
-    score = (1 - ON_TOPIC) * answering * quality + ON_TOPIC * (1 - off_topic)
-    hollow = (relevance < HOLLOW_RELEVANCE / 2 or (relevance < HOLLOW_RELEVANCE and not basis.present)
+    score = topicality * quality
+    hollow = (topicality < HOLLOW_TOPICALITY / 2 or (topicality < HOLLOW_TOPICALITY and not basis.present)
               or (boiler.flagged and not basis.present) or len(answer) < 15)
     strange = strange[:8] if off_topic >= OFF_TOPIC_NOTE else []
-    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange)
+    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic)
     return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,
-                      unanswered, hollow, notes, matched, missed, round(off_topic, 3), strange)
+                      unanswered, hollow, notes, matched, missed, round(off_topic, 3), strange,
+                      round(topic, 3), round(topicality, 3), round(foreign, 3))
 
 
 OFF_TOPIC_NOTE = 0.3  # from here the words the message never raised are named to the handler
+TOPIC_NOTE = 0.4  # from here a reply in other words than the message's is said to speak of the same thing
+HOLLOW_RELEVANCE = 0.25  # below it the message's own words are said to be missing
 
 
-def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange) -> list[str]:
+def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic) -> list[str]:
     notes = []
     if hollow:
         notes.append("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限")
@@ -313,6 +340,8 @@ def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere,
         notes.append(f"答复说到留言没有提到的 {'、'.join(strange[:6])}，请核对是否答错了留言")
     if matched:
         notes.append(f"相关：答复提到了 {'、'.join(matched[:8])}（相关度 {relevance:.0%}）")
+    if topic >= TOPIC_NOTE and relevance < HOLLOW_RELEVANCE:
+        notes.append(f"用词与留言不同，但说的是同一类事（话题相近度 {topic:.0%}）")
     if missed:
         notes.append(f"未提到留言中的 {'、'.join(missed[:8])}")
     for p in points:

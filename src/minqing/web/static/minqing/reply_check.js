@@ -21,7 +21,8 @@
     var head = el("p");
     head.appendChild(el("strong", a.passes ? "" : "error", (a.passes ? interpolate(gettext("评分 %(score)s（达标）"), {score: a.score.toFixed(2)}, true) : interpolate(gettext("评分 %(score)s（低于本县标准 %(threshold)s）"), {score: a.score.toFixed(2), threshold: a.threshold.toFixed(2)}, true))));
     head.appendChild(el("span", "muted small", " " + interpolate(gettext("相关度 %(relevance)s · 完整性 %(completeness)s · 依据 %(basis)s · 套话 %(boilerplate)s"), {relevance: pct(a.relevance), completeness: pct(a.completeness),
-                 basis: a.basis.present ? gettext("有") : gettext("无"), boilerplate: pct(a.boilerplate.share)}, true)));
+                 basis: a.basis.present ? gettext("有") : gettext("无"), boilerplate: pct(a.boilerplate.share)}, true)
+                 + interpolate(gettext(" · 话题相近 %(topic)s"), {topic: pct(a.topic || 0)}, true)));
     box.appendChild(head);
     if (a.hollow) box.appendChild(el("p", "error", "⚠ " + gettext("空泛答复：没有针对留言所说的问题作答")));
     if (a.unanswered.length) {
