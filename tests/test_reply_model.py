@@ -74,3 +74,9 @@ def test_learning_from_real_pairs_gives_weights_that_tell_own_replies_from_other
     own = [assess_reply(x, r, t, model=model).topicality for t, x, r in rows[:40]]
     others = [assess_reply(x, rows[(i + 7) % 40][2], t, model=model).topicality for i, (t, x, _r) in enumerate(rows[:40])]
     assert np.mean(own) > np.mean(others) + 0.2
+
+
+def test_too_few_pairs_to_learn_from_is_said_plainly():
+    rows = [("路灯坏了", "村口路灯坏了", "已修复")] * 5
+    with pytest.raises(ValueError, match="至少"):
+        learn(rows)

@@ -77,7 +77,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
     from ..text.normalise import normalise
     from ..text.replies import assess_reply
     from ..text.reply_corpus import ReplyCorpus, read_replies
-    from ..text.reply_model import learn
+    from ..text.reply_model import ReplyModel, learn
 
     rows = read_replies(FILE)
     random.Random(SEED).shuffle(rows)
@@ -87,8 +87,12 @@ def run(quick: bool = False) -> tuple[str, dict]:
     fit, test = rows[:half], rows[half:]
     log(f"{len(rows)} messages with replies: {len(fit)} to fit the corpus on, {len(test)} held out")
     corpus = ReplyCorpus.build((f"{t} {x}" for t, x, _r in fit), (r for _t, _x, r in fit))
-    model = learn(fit, _other_messages(test))
-    log(f"model learned on the fit half: {len(model.topics)} words in the topic space, weights {model.weights}")
+    try:
+        model = learn(fit, _other_messages(test))
+        log(f"model learned on the fit half: {len(model.topics)} words in the topic space, weights {model.weights}")
+    except ValueError as e:  # a file too small to learn from: relevance stands for topicality
+        model = ReplyModel()
+        log(f"no model learned ({e}): topicality is relevance")
     messages = [normalise(f"{t} {x}") for t, x, _r in test]
     replies = [r for _t, _x, r in test]
     rand, similar = _negatives(messages, random.Random(SEED))
@@ -115,7 +119,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
                 neg[kind][p].append(getattr(b, p))
     n = len(test)
     result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}, "weights": model.weights,
-              "bias": model.bias, "vocab": len(model.topics)}
+              "bias": model.bias, "vocab": len(model.topics) if model.topics is not None else 0}
     saying = [i for i, a in enumerate(own) if not a.hollow]  # own replies that say something of their message
     result["saying"] = len(saying) / n
     result["auc_saying"] = {k: _auc([parts["score"][i] for i in saying], [neg[k]["score"][i] for i in saying])

@@ -31,6 +31,7 @@ FEATURES = ("relevance", "completeness", "foreign", "topic")
 NEGATIVES = 3  # random other messages' replies per message to learn from …
 SIMILAR = 1  # … and the replies of its most similar messages (a precedent's reply sent unadapted)
 SEED = 2026
+MIN_ROWS = 40  # message–reply pairs below which nothing worth learning is there
 
 
 @dataclass
@@ -94,6 +95,8 @@ def learn(rows: Sequence[tuple[str, str, str]], other_messages: Sequence[str] = 
     from .reply_corpus import ReplyCorpus
 
     rows = list(rows)
+    if len(rows) < MIN_ROWS:
+        raise ValueError(f"需要至少 {MIN_ROWS} 条有答复的留言才能学习答复模型，只有 {len(rows)} 条")
     topics = TopicSpace.build(topic_docs([f"{t} {x}" for t, x, _r in rows] + list(other_messages),
                                          [r for _t, _x, r in rows]))
     unweighted = ReplyModel(topics)
