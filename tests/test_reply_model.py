@@ -5,6 +5,7 @@ message–reply pairs."""
 import numpy as np
 import pytest
 
+from minqing.ledger.actions import perform
 from minqing.text.replies import assess_reply
 from minqing.text.reply_model import FEATURES, ReplyModel, learn, shipped_model
 from minqing.text.reply_topics import TopicSpace
@@ -80,3 +81,24 @@ def test_too_few_pairs_to_learn_from_is_said_plainly():
     rows = [("路灯坏了", "村口路灯坏了", "已修复")] * 5
     with pytest.raises(ValueError, match="至少"):
         learn(rows)
+
+
+def test_rescoring_after_an_upgrade_moves_the_figures_and_keeps_what_the_handler_saw(make_case, county):
+    """`minqing text rescore-replies`: every sent reply scored again; the case follows its latest reply;
+    the reply event keeps the assessment the handler was shown."""
+    from minqing.ledger.models import CaseEvent, Reply
+    from minqing.ledger.reply_quality import assess, rescore
+    from tests.test_reply_quality import _ready
+
+    case = _ready(make_case, county)
+    perform(county["ha"], case.number, "reply", {"text": "您好！经核实，甲村村口路灯已于6月3日更换修复。"})
+    seen = CaseEvent.objects.get(case=case, action="reply").data["reply_quality"]["score"]
+    Reply.objects.filter(case=case).update(score=0.01)  # as an older assessment scored it
+    case.__class__.objects.filter(id=case.id).update(reply_score=0.01)
+    lines = []
+    assert rescore(lines.append) == 1 and lines == ["1 replies scored again"]
+    reply = Reply.objects.get(case=case, kind="reply")
+    case.refresh_from_db()
+    assert reply.score == assess(case, reply.text).score != 0.01
+    assert case.reply_score == reply.score
+    assert CaseEvent.objects.get(case=case, action="reply").data["reply_quality"]["score"] == seen

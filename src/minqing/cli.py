@@ -230,6 +230,10 @@ def cmd_text(args):
 
         migrate()
         print(refresh_lexicon())
+    elif args.text_cmd == "rescore-replies":  # after an upgrade changes the reply assessment (docs/replies.md)
+        from .ledger.reply_quality import rescore
+
+        print(f"{rescore(print)} replies scored again")
     else:
         from .ledger.training import train_from_ledger
 
@@ -363,6 +367,7 @@ def parser():
     text.add_parser("train").set_defaults(fn=cmd_text)
     text.add_parser("lexicon", help="discover new words in the ledger now and re-index the cases holding them") \
         .set_defaults(fn=cmd_text)
+    text.add_parser("rescore-replies", help="score every sent reply again (after an upgrade)").set_defaults(fn=cmd_text)
 
     sim = sub.add_parser("simulate", help="replay a simulated month (voices, escalations, extensions, rates)")
     sim.add_argument("--days", type=int, default=30)

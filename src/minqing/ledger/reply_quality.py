@@ -99,3 +99,28 @@ def precedent_replies(case: Case, limit: int = 3) -> list[dict]:
                     "rating_label": str(m.case.get_rating_display()) if m.case.rating else ""})
     out.sort(key=lambda p: (-p["score"], -p["similarity"]))
     return out[:limit]
+
+
+def rescore(report=print, batch: int = 500) -> int:
+    """Score every sent reply again with the assessment as it is now — after an upgrade changes it, so the
+    units' figures do not mix two scales. The figures follow (`Reply.score`, and `Case.reply_score` from each
+    case's latest reply); each reply event keeps what the handler saw when sending. Returns the replies scored."""
+    forget_corpus()
+    done, last = 0, 0
+    while True:
+        rows = list(Reply.objects.filter(kind=Reply.Kind.REPLY, id__gt=last).select_related("case").order_by("id")[:batch])
+        if not rows:
+            return done
+        for r in rows:
+            r.score = assess(r.case, r.text).score
+        Reply.objects.bulk_update(rows, ["score"])
+        latest: dict[int, float | None] = {}
+        for case_id, score in (Reply.objects.filter(kind=Reply.Kind.REPLY, case_id__in={r.case_id for r in rows})
+                               .order_by("case_id", "-at", "-id").values_list("case_id", "score")):
+            latest.setdefault(case_id, score)
+        cases = list(Case.objects.filter(id__in=latest).only("id", "reply_score"))
+        for c in cases:
+            c.reply_score = latest[c.id]
+        Case.objects.bulk_update(cases, ["reply_score"])
+        last, done = rows[-1].id, done + len(rows)
+        report(f"{done} replies scored again")
