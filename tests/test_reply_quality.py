@@ -188,6 +188,6 @@ def test_the_case_page_offers_the_check_and_best_scored_precedents(settings, cli
 ])
 def test_every_figure_stays_in_0_to_1_whatever_the_input(text, reply, title):
     d = assess_reply(text, reply, title).as_dict()
-    for key in ("score", "relevance", "completeness"):
+    for key in ("score", "relevance", "completeness", "topic", "topicality", "foreign", "off_topic"):
         assert 0 <= d[key] <= 1
     assert 0 <= d["basis"]["strength"] <= 1 and 0 <= d["boilerplate"]["share"] <= 1
