@@ -43,26 +43,23 @@ def _auc(pos: list[float], neg: list[float]) -> float:
 
 def _negatives(texts: list[str], rng: random.Random) -> tuple[list[int], list[int]]:
     """For each message: a random other one, and the most similar other one (bigram TF-IDF cosine)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from ..text.reply_model import most_similar
 
     n = len(texts)
     rand = [(i + rng.randrange(1, n)) % n for i in range(n)]
-    m = TfidfVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform(texts)
-    sims = (m @ m.T).toarray()
-    np.fill_diagonal(sims, -1)
-    return rand, [int(j) for j in sims.argmax(axis=1)]
+    return rand, [near[0] for near in most_similar(texts)]
 
 
 def _other_messages(held_out: list[tuple[str, str, str]]) -> list[str]:
     """Messages of the other shared files (no replies) for the topic space, less any that is one of the
     held-out messages (a few dozen are in two files)."""
-    from ..text.reply_model import read_messages
+    from ..text.corpus import read_messages
 
     seen = {t for t, _x, _r in held_out if t} | {x[:50] for _t, x, _r in held_out if x}
     out = []
     for path in OTHER_MESSAGES:
         if path.exists():
-            out += [f"{t} {x}" for t, x in read_messages(path) if t not in seen and x[:50] not in seen]
+            out += [f"{m.title} {m.text}" for m in read_messages(path) if m.title not in seen and m.text[:50] not in seen]
     return out
 
 

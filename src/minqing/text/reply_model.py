@@ -107,7 +107,7 @@ def learn(rows: Sequence[tuple[str, str, str]], other_messages: Sequence[str] = 
     x, y = [], []
     for fit, scored in ((halves[0], halves[1]), (halves[1], halves[0])):
         corpus = ReplyCorpus.build((f"{t} {m}" for t, m, _r in fit), (r for _t, _m, r in fit))
-        near = _most_similar([f"{t} {m}" for t, m, _r in scored], similar)
+        near = most_similar([f"{t} {m}" for t, m, _r in scored], similar)
         for i, (title, text, _reply) in enumerate(scored):
             others = [(i + rng.randrange(1, len(scored))) % len(scored) for _ in range(negatives)] + near[i]
             for j, label in [(i, 1)] + [(j, 0) for j in others]:
@@ -119,8 +119,8 @@ def learn(rows: Sequence[tuple[str, str, str]], other_messages: Sequence[str] = 
                       round(float(lr.intercept_[0]), 4))
 
 
-def _most_similar(texts: Sequence[str], k: int) -> list[list[int]]:
-    """For each text, the k others most like it (character-bigram TF-IDF cosine)."""
+def most_similar(texts: Sequence[str], k: int = 1) -> list[list[int]]:
+    """For each text, the k others most like it (character-bigram TF-IDF cosine; the first on a tie)."""
     if k <= 0:
         return [[] for _ in texts]
     import numpy as np
@@ -129,39 +129,19 @@ def _most_similar(texts: Sequence[str], k: int) -> list[list[int]]:
     from .normalise import normalise
 
     m = TfidfVectorizer(analyzer="char", ngram_range=(2, 2)).fit_transform([normalise(t) for t in texts])
-    out = []
-    for i in range(len(texts)):
-        sims = (m[i] @ m.T).toarray()[0]
-        sims[i] = -1
-        out.append([int(j) for j in np.argsort(-sims)[:k]])
-    return out
-
-
-def read_messages(path) -> list[tuple[str, str]]:
-    """(title, text) of each row of an Excel file of messages (TipDM format, loose headers)."""
-    from python_calamine import CalamineWorkbook
-
-    from .corpus import TEXT_HEADERS, TITLE_HEADERS, _find
-
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    header = [str(h or "").strip() for h in rows[0]] if rows else []
-    ti, xi = _find(header, TITLE_HEADERS), _find(header, TEXT_HEADERS)
-    if ti is None and xi is None:
-        raise ValueError(f"{Path(path).name}: no 留言主题 or 留言详情 column")
-
-    def cell(row, i):
-        return "" if i is None or i >= len(row) or row[i] is None else str(row[i]).strip()
-
-    return [(cell(r, ti), cell(r, xi)) for r in rows[1:] if cell(r, ti) or cell(r, xi)]
+    sims = (m @ m.T).toarray()
+    np.fill_diagonal(sims, -1)
+    return np.argsort(-sims, axis=1, kind="stable")[:, :k].tolist()
 
 
 def main(argv: list[str]) -> None:
+    from .corpus import read_messages
     from .reply_corpus import read_replies
 
     if not argv:
         raise SystemExit("usage: python -m minqing.text.reply_model MESSAGES_WITH_REPLIES.xlsx [OTHER_MESSAGES.xlsx ...]")
     rows = read_replies(argv[0])
-    others = [f"{t} {x}" for p in argv[1:] for t, x in read_messages(p)]
+    others = [f"{m.title} {m.text}" for p in argv[1:] for m in read_messages(p)]
     model = learn(rows, others)
     model.save(about=f"{len(rows)} messages with replies ({Path(argv[0]).name}) and {len(others)} other messages")
     print(f"topic space: {len(model.topics)} words; weights {model.weights}, bias {model.bias}")
