@@ -6,7 +6,7 @@ import pytest
 from minqing.errors import Invalid
 from minqing.ledger.actions import perform
 from minqing.ledger.models import CaseEvent, Reply
-from minqing.text.replies import assess_reply
+from minqing.text.replies import HOLLOW_MAX, OFF_TOPIC_NOTE, assess_reply
 
 GENERIC = "您的留言已收悉，已转交相关部门处理"
 MESSAGES = [
@@ -44,12 +44,23 @@ def test_a_reply_written_for_another_message_is_named_off_topic_and_scores_below
     wrong = ("您好！您反映的潇楚南路洋湖段施工问题，经调查，该路段原路基土质较差需整体换填，且有三趟雨污水管道施工。"
              "目前已完成75%土方，预计2019年8月底完工通车。")
     a = assess_reply(text, wrong, title)
-    assert a.off_topic > 0.5 and "洋湖" in a.off_topic_words and "土方" in a.off_topic_words
+    assert a.off_topic >= OFF_TOPIC_NOTE and "洋湖" in a.off_topic_words and "土方" in a.off_topic_words
     assert any("没有提到" in n and "洋湖" in n for n in a.notes)
     assert a.score < assess_reply(text, GENERIC, title).score
     right = "经核实，景蓉华苑小区停车收费未经业主大会表决，已责令业委会暂停收取，并于6月10日前召开业主大会。"
     b = assess_reply(text, right, title)
     assert b.off_topic < 0.2 and not b.off_topic_words and b.score > 0.5
+
+
+def test_a_coded_district_is_a_place_and_a_formula_naming_it_is_still_hollow():
+    """Anonymised exports write 桃源县 as L1区: a reply naming the message's district speaks of it, one
+    naming another district does not; and "已转L1区…核处" is a formula all the same — it cannot pass."""
+    title, text = "请求解决L1区独生子女费待遇问题", "我是L1区某厂退休职工，独生子女费一直没有发放，请问什么时候能解决？"
+    here = assess_reply(text, "您所反映的问题已收悉，我办已转L1区住建局核处。", title)
+    there = assess_reply(text, "您所反映的问题已收悉，我办已转K9县住建局核处。", title)
+    assert "L1区" in here.matched and "L1区" in there.missed
+    assert here.relevance > there.relevance and here.topicality > there.topicality
+    assert here.hollow and here.score <= HOLLOW_MAX
 
 
 def test_a_reply_answering_one_of_two_questions_names_the_other():

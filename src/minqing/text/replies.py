@@ -15,8 +15,9 @@
   (text/reply_corpus.py);
 - off topic: what the reply speaks of that the message never raised — words citizens use, weighted by
   how rare they are among replies (another estate, road or school; not 核实 or 工作人员) and by how far
-  they are from the message's topic — counted only as far as the reply does not speak of the message
-  (× (1 − relevance)): a reply filed on the wrong case;
+  they are from the message's topic, their mass m read as m / (m + FOREIGN_MASS) (a long answer names
+  much the message did not, another case's reply more) — counted only as far as the reply does not
+  speak of the message (× (1 − relevance)): a reply filed on the wrong case;
 - topic: the likeness of message and reply in a topic space learned from real texts (text/reply_topics.py):
   a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words.
 
@@ -27,7 +28,11 @@ not speak to the message scores near 0.1–0.2 however many documents it cites, 
 message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
 formula. A reply is *hollow* when it hardly speaks to the message (topicality under half of
 HOLLOW_TOPICALITY, or under HOLLOW_TOPICALITY with nothing to check), is mostly formula with nothing to
-check, or is a line long."""
+check, or is a line long; a hollow reply scores at most HOLLOW_MAX, under the default threshold, even
+when it names the message's district ("已转L1区住建局核处").
+
+Places are words like any other, a coded one too: anonymised exports write 桃源县 as L6县, and a reply
+naming the message's district speaks of it, one naming another district speaks of another case."""
 
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from .keywords import content_words
 from .normalise import normalise
 from .reply_basis import Basis, find_basis
-from .reply_corpus import SHINGLE, ReplyCorpus, fold, sample_corpus
+from .reply_corpus import CODED_PLACE, SHINGLE, ReplyCorpus, fold, sample_corpus
 from .reply_model import FEATURES, ReplyModel, shipped_model
 from .segment import words
 
@@ -46,7 +51,8 @@ MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every poi
 TERMS = 12  # message words that stand for what it is about
 QUALITY = {"floor": 0.75, "basis": 0.15, "boilerplate": 0.10}
 HOLLOW_TOPICALITY = 0.25
-FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks wholly of another
+HOLLOW_MAX = 0.25  # the most a hollow reply scores: below the default threshold (0.3), whatever it names
+FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks half of another matter
 OFF_TOPIC_CHARS = 800  # of the reply read for it: a reply says what it is about first (bounded time)
 BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
 POINT_ANSWERED = 0.4  # share of a point's own words the reply must speak of
@@ -60,7 +66,6 @@ GENERIC = frozenset("""问题 情况 反映 相关 部门 有关 政府 领导 �
 PLACE_END = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "苑", "公寓", "大厦", "广场", "公园", "社区", "村", "镇",
              "乡", "街道", "县", "中学", "小学", "幼儿园", "学校", "学院", "大学", "医院", "卫生院", "市场", "车站", "桥",
              "工业园", "开发区", "家园", "新城", "湾")
-_CODED_PLACE = re.compile(r"[A-Za-z]+\d*(?:省|市|区|县)")
 _CODED = re.compile(r"^[a-z]{0,3}\d+[a-z0-9]*$|^\d")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _ASK = re.compile(r"[？?]|吗|能否|可否|是否|何时|什么时候|为什么|为何|怎么|如何|怎样|请问|希望|建议|要求|恳请|请求|呼吁|"
@@ -121,11 +126,14 @@ def _is_place(w: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _content(text: str) -> tuple[str, ...]:
-    """Content words: no function words (keywords.content_words), no words every message uses, no coded
-    names — "A市楚府名邸" is cut as 市楚府 + 名邸 unless the code goes first. Cached: a message's sentences
-    are cut once for its terms and its points, and a draft checked again is the same message."""
-    ws = content_words(words(_CODED_PLACE.sub(" ", text)))
-    return tuple(w for w in ws if len(w) >= 2 and w not in GENERIC and not _CODED.match(w))
+    """Content words: no function words (keywords.content_words), no words every message uses; a coded
+    place name (L6县, A市: how anonymised exports write 桃源县) is one word, taken out before the cut
+    ("A市楚府名邸" would be cut as 市楚府 + 名邸) — a reply that names the message's county or another
+    one says so, as one naming 桃源县 would. Cached: a message's sentences are cut once for its terms
+    and its points, and a draft checked again is the same message."""
+    ws = content_words(words(CODED_PLACE.sub(" ", text)))
+    named = [w for w in ws if len(w) >= 2 and w not in GENERIC and not _CODED.match(w)]
+    return tuple(CODED_PLACE.findall(text) + named)
 
 
 def content_of(text: str) -> list[str]:
@@ -309,7 +317,7 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     opening = content_of(answer[:OFF_TOPIC_CHARS])  # a reply says what it is about first (bounded time)
     message_topic = model.vector(content_of(title) + content_of(text))
     mass, strange = _off_topic(f"{title} {text}", message_topic, opening, corpus, model)
-    foreign = min(1.0, mass / FOREIGN_MASS)
+    foreign = mass / (mass + FOREIGN_MASS)  # never full: a long answer names much, another case's reply more
     off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
     topic = model.similarity(message_topic, opening)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
@@ -318,6 +326,8 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     score = topicality * quality
     hollow = (topicality < HOLLOW_TOPICALITY / 2 or (topicality < HOLLOW_TOPICALITY and not basis.present)
               or (boiler.flagged and not basis.present) or len(answer) < 15)
+    if hollow:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
+        score = min(score, HOLLOW_MAX)
     strange = strange[:8] if off_topic >= OFF_TOPIC_NOTE else []
     notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic)
     return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,

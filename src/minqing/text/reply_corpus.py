@@ -32,6 +32,7 @@ COMMON_MIN, COMMON_SHARE = 5, 0.01  # a shingle is a formula in max(5, 1% of the
 REPLY_HEADERS = ("答复意见", "答复内容", "回复意见", "回复内容", "答复", "回复", "reply", "answer")
 
 _CODED = re.compile(r"[A-Za-z0-9０-９.．]+")
+CODED_PLACE = re.compile(r"[A-Za-z]+\d*(?:省|市|区|县)")  # a place name as anonymised exports write it: A市, L6县
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -46,6 +47,13 @@ def fold(normalised: str) -> str:
 
 def shingles(folded: str) -> set[str]:
     return {folded[i:i + SHINGLE] for i in range(len(folded) - SHINGLE + 1)}
+
+
+def counted_words(normalised: str) -> list[str]:
+    """The words a corpus counts: the segmenter's, and each coded place name whole (L6县, not l6 + 县)."""
+    from .segment import words
+
+    return words(normalised) + CODED_PLACE.findall(normalised)
 
 
 class ReplyCorpus:
@@ -64,16 +72,14 @@ class ReplyCorpus:
     @classmethod
     def build(cls, messages: Iterable[str] = (), replies: Iterable[str] = ()) -> ReplyCorpus:
         """`messages` are texts (title and body), `replies` reply texts; both normalised here."""
-        from .segment import words
-
         corpus = cls()
         for text in messages:
             corpus.messages += 1
-            corpus.word_df.update(set(words(normalise(text)[:3000])))
+            corpus.word_df.update(set(counted_words(normalise(text)[:3000])))
         for text in replies:
             corpus.replies += 1
             corpus.shingle_df.update(shingles(shingle_text(text)))
-            corpus.add_reply_words(words(normalise(text)[:3000]))
+            corpus.add_reply_words(counted_words(normalise(text)[:3000]))
         return corpus
 
     def add_reply_words(self, reply_words: Iterable[str]) -> None:
