@@ -48,6 +48,18 @@ def test_up_warns_about_text_the_font_would_leave_to_a_system_font():
     assert len(warned) == 1 and "𠀀" in warned[0] and "1 个字符" in warned[0]
 
 
+def test_up_reads_the_ledgers_own_names_for_them(county, capsys):
+    """`minqing up` (ops/fonts.py) looks at the units' and categories' names and the latest titles."""
+    from minqing.ops.fonts import warn_fonts
+    from minqing.org.models import Unit
+
+    warn_fonts()
+    assert "𠀀" not in capsys.readouterr().err
+    Unit.objects.filter(code="VA").update(name="𠀀村")
+    warn_fonts()
+    assert "𠀀" in capsys.readouterr().err
+
+
 EMPTY_FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>

@@ -66,10 +66,11 @@ def cmd_up(args):
     ensure_model()
     from .demo import DEMO_USERS
     from .ops.cluster import check_node
+    from .ops.fonts import warn_fonts
 
     loaded = _demo_once()
     check_node()
-    _warn_fonts()
+    warn_fonts()
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -83,19 +84,6 @@ def cmd_up(args):
     print("citizens: open the URL without logging in; API docs at " + url + "api/docs")
     sys.stdout.flush()
     supervise([_server(port, args.host), _worker()])
-
-
-def _warn_fonts():
-    """PDFs draw with the font shipped in the package (pdf.py): say which of the ledger's text would still
-    fall back to a system font — unit and category names and the latest titles, besides the templates."""
-    from .ledger.models import Case, Category
-    from .org.models import Unit
-    from .pdf import font_problems
-
-    texts = [*Unit.objects.values_list("name", flat=True), *Category.objects.values_list("name", flat=True),
-             *Case.objects.order_by("-id").values_list("title", flat=True)[:2000]]
-    for line in font_problems(texts):
-        print(f"warning: {line}", file=sys.stderr)
 
 
 def _server(port, host="127.0.0.1"):

@@ -48,3 +48,13 @@ if (!window.gettext) {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", label);
   else label();
 })();
+// A row of tabs wider than a phone scrolls sideways: while more of it lies past the right edge it has the
+// class "more" (app.css fades that edge), so the tabs out of sight are not taken for missing.
+(function () {
+  document.querySelectorAll(".tabs").forEach(function (row) {
+    function edge() { row.classList.toggle("more", row.scrollWidth - row.scrollLeft - row.clientWidth > 4); }
+    row.addEventListener("scroll", edge, {passive: true});
+    window.addEventListener("resize", edge);
+    edge();
+  });
+})();

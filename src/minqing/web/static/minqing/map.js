@@ -149,25 +149,28 @@
     return layer;
   }
 
-  // The hotspots as circles with their labels. Labels that would cover a hotter one's are hidden at that zoom
-  // (the circle stays; its label shows on hover), so a town with several hotspots side by side stays legible.
+  // The hotspots as circles with their labels. A label stands on the circle's top edge, above the cases and the
+  // places inside it; labels that would cover a hotter one's are hidden at that zoom (the circle stays; its label
+  // shows on hover), so a town with several hotspots side by side stays legible.
   function hotspotLayer(map, hotspots) {
-    var layer = L.layerGroup(), circles = [];
+    var layer = L.layerGroup(), tips = [];
     hotspots.slice().sort(function (a, b) { return b.heat - a.heat; }).forEach(function (h) {
       var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
                                               fillOpacity: 0.12});
-      circle.bindTooltip(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}),
-                         {permanent: true, direction: "top", className: "hotspot-label"});
-      circle.on("mouseover", function () { var el = circle.getTooltip().getElement(); if (el) el.style.visibility = ""; });
+      var tip = L.tooltip({permanent: true, direction: "top", className: "hotspot-label"})
+        .setLatLng([h.lat + h.radius / 111320, h.lng])  // the circle's northern edge (metres to degrees)
+        .setContent(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}));
+      circle.on("mouseover", function () { var el = tip.getElement(); if (el) el.style.visibility = ""; });
       circle.on("mouseout", function () { declutter(); });
       circle.addTo(layer);
-      circles.push(circle);
+      tip.addTo(layer);
+      tips.push(tip);
     });
     function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
     function declutter() {
       var kept = [];
-      circles.forEach(function (c) {  // hottest first: the first to claim a place keeps it
-        var el = c.getTooltip() && c.getTooltip().getElement();
+      tips.forEach(function (tip) {  // hottest first: the first to claim a place keeps it
+        var el = tip.getElement();
         if (!el) return;
         el.style.visibility = "";
         var box = el.getBoundingClientRect();
