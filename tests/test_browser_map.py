@@ -144,17 +144,19 @@ def test_a_click_on_the_map_or_the_phones_location_sets_the_voices_point(live_se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_hotspot_labels_that_would_cover_a_hotter_ones_are_hidden(live_server, county, make_case, placed, browser,
-                                                                   monkeypatch):
-    """Two hotspots side by side and one apart: the cooler of the pair loses its label at this zoom (it shows on
-    hover); the label apart stays."""
+def test_hotspot_labels_take_a_free_side_of_their_circle_or_hide(live_server, county, make_case, placed, browser,
+                                                                  monkeypatch):
+    """Five hotspots on one spot and one apart: hottest first, each label takes the first side of its circle
+    (above, below, right, left) where it covers no hotter label and no town's name; the fifth finds none and
+    is hidden at this zoom (it shows on hover); the label apart stands above its circle."""
     from minqing.web.views import maps
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     _case(make_case, "VA", "甲村路灯坏了，晚上看不清路。", 28.205, 112.975)
-    near = [{"title": "甲村路灯不亮", "heat": 9, "voices": 12, "cases": 4, "lat": 28.2050, "lng": 112.9750, "radius": 120},
-            {"title": "甲村路面破损", "heat": 5, "voices": 6, "cases": 3, "lat": 28.2051, "lng": 112.9752, "radius": 100},
-            {"title": "乙村垃圾清运", "heat": 4, "voices": 5, "cases": 2, "lat": 28.1900, "lng": 112.9600, "radius": 100}]
+    titles = ["甲村路灯不亮", "甲村路面破损", "甲村垃圾成堆", "甲村噪音扰民", "甲村积水"]
+    near = [{"title": t, "heat": 9 - i, "voices": 12, "cases": 4, "lat": 28.2050, "lng": 112.9750, "radius": 120}
+            for i, t in enumerate(titles)]
+    near.append({"title": "乙村垃圾清运", "heat": 4, "voices": 5, "cases": 2, "lat": 28.1900, "lng": 112.9600, "radius": 100})
     monkeypatch.setattr(maps, "hotspot_layer", lambda user, unit="": near)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1100, "height": 800})
     try:
@@ -163,9 +165,20 @@ def test_hotspot_labels_that_would_cover_a_hotter_ones_are_hidden(live_server, c
         page.goto(f"{live_server.url}/map/?hotspots=1")
         page.wait_for_selector("#map[data-ready='1']", state="attached", timeout=60_000)
         page.wait_for_timeout(500)
-        shown = page.evaluate("""Array.from(document.querySelectorAll('.hotspot-label'))
-            .map(e => [e.textContent.split(' · ')[0], e.style.visibility !== 'hidden'])""")
-        assert dict(shown) == {"甲村路灯不亮": True, "甲村路面破损": False, "乙村垃圾清运": True}, shown
+        labels = page.evaluate("""Array.from(document.querySelectorAll('.hotspot-label')).map(e => {
+            const r = e.getBoundingClientRect();
+            return [e.textContent.split(' · ')[0], e.style.visibility !== 'hidden', [r.left, r.top, r.right, r.bottom]]; })""")
+        towns = page.evaluate("""Array.from(document.querySelectorAll('.unit-label.township, .unit-label.county'))
+            .map(e => e.getBoundingClientRect()).filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom])""")
+        shown = {title: visible for title, visible, _box in labels}
+        assert shown == {**dict.fromkeys(titles[:4], True), "甲村积水": False, "乙村垃圾清运": True}, shown
+        boxes = [box for _t, visible, box in labels if visible]
+
+        def overlap(a, b):
+            return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+        assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        assert not any(overlap(a, town) for a in boxes for town in towns)
         shot(page, "map-hotspot-labels")
     finally:
         context.close()

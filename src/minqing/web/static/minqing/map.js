@@ -149,17 +149,24 @@
     return layer;
   }
 
-  // The hotspots as circles with their labels. A label stands on the circle's top edge, above the cases and the
-  // places inside it; labels that would cover a hotter one's are hidden at that zoom (the circle stays; its label
-  // shows on hover), so a town with several hotspots side by side stays legible.
+  // The hotspots as circles with their labels. A label stands on the circle's edge, off the cases inside it,
+  // and never covers a town's name or a hotter hotspot's label: hottest first, each takes the first side of its
+  // circle (above, below, right, left) where it covers neither; with no side free it is hidden at that zoom (the
+  // circle stays; its label shows on hover). So a town with several hotspots side by side stays legible.
+  var SIDES = ["top", "bottom", "right", "left"];
   function hotspotLayer(map, hotspots) {
     var layer = L.layerGroup(), tips = [];
     hotspots.slice().sort(function (a, b) { return b.heat - a.heat; }).forEach(function (h) {
       var circle = L.circle([h.lat, h.lng], {radius: h.radius, color: "#c8102e", weight: 2, fillColor: "#c8102e",
                                               fillOpacity: 0.12});
       var tip = L.tooltip({permanent: true, direction: "top", className: "hotspot-label"})
-        .setLatLng([h.lat + h.radius / 111320, h.lng])  // the circle's northern edge (metres to degrees)
         .setContent(t("hotspot", {title: h.title, heat: h.heat, voices: num(h.voices)}));
+      tip.edge = function (side) {  // the point of the circle's edge on that side (metres to degrees)
+        var dLat = h.radius / 111320, dLng = dLat / Math.max(0.2, Math.cos(h.lat * Math.PI / 180));
+        return {top: [h.lat + dLat, h.lng], bottom: [h.lat - dLat, h.lng], right: [h.lat, h.lng + dLng],
+                left: [h.lat, h.lng - dLng]}[side];
+      };
+      tip.setLatLng(tip.edge("top"));
       circle.on("mouseover", function () { var el = tip.getElement(); if (el) el.style.visibility = ""; });
       circle.on("mouseout", function () { declutter(); });
       circle.addTo(layer);
@@ -167,15 +174,25 @@
       tips.push(tip);
     });
     function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+    function place(tip, side) {
+      tip.options.direction = side;
+      tip.setLatLng(tip.edge(side));  // moves the label and lays it out again on that side
+      return tip.getElement().getBoundingClientRect();
+    }
     function declutter() {
-      var kept = [];
-      tips.forEach(function (tip) {  // hottest first: the first to claim a place keeps it
+      var kept = Array.prototype.map.call(map.getContainer().querySelectorAll(".unit-label.township, .unit-label.county"), function (e) {
+        return e.getBoundingClientRect();
+      }).filter(function (b) { return b.width > 0; });  // the towns' names (villages' are too dense to keep clear)
+      tips.forEach(function (tip) {
         var el = tip.getElement();
         if (!el) return;
         el.style.visibility = "";
-        var box = el.getBoundingClientRect();
-        if (kept.some(function (k) { return overlaps(k, box); })) el.style.visibility = "hidden";
-        else kept.push(box);
+        for (var i = 0; i < SIDES.length; i++) {
+          var box = place(tip, SIDES[i]);
+          if (!kept.some(function (k) { return overlaps(k, box); })) { kept.push(box); return; }
+        }
+        place(tip, "top");
+        el.style.visibility = "hidden";
       });
     }
     layer.addTo(map);
