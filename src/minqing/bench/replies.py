@@ -1,4 +1,4 @@
-"""Reply assessment benchmark: `python -m minqing.bench replies [--quick] [--write]`.
+"""Reply assessment benchmark: `python -m minqing.bench replies [--quick] [--write] [--dev]`.
 
 On ../shared/data/tipdm2020c/messages_with_replies.xlsx (real messages and the government's real
 replies): can the score tell a message's own reply from another message's reply? The rows are shuffled
@@ -12,7 +12,8 @@ same kind of problem elsewhere — the hard case), each a negative. ROC AUC of t
 and negatives, beside a plain baseline measured in the same run: the character-bigram TF-IDF cosine of
 message and reply (fitted on the `fit` half). Then the share of own replies flagged as boilerplate with
 20 examples each way, hollow replies, and the time per assessment (p50, p99). `--write` puts the
-figures and examples into docs/replies.md between its `bench:replies` markers."""
+figures and examples into docs/replies.md between its `bench:replies` markers. `--dev` scores the two
+development splits inside the fit half instead: where an idea is tried before the held-out half is run."""
 
 from __future__ import annotations
 
@@ -68,52 +69,93 @@ def _short(s: str, n: int = 90) -> str:
     return s[:n] + ("…" if len(s) > n else "")
 
 
-def run(quick: bool = False) -> tuple[str, dict]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from ..text.normalise import normalise
-    from ..text.replies import assess_reply
-    from ..text.reply_corpus import ReplyCorpus, read_replies
-    from ..text.reply_model import ReplyModel, learn
+def _split(quick: bool = False) -> tuple[list, list]:
+    """The rows shuffled with the fixed seed: (fit half, held-out half)."""
+    from ..text.reply_corpus import read_replies
 
     rows = read_replies(FILE)
     random.Random(SEED).shuffle(rows)
     if quick:
         rows = rows[:600]
-    half = len(rows) // 2
-    fit, test = rows[:half], rows[half:]
-    log(f"{len(rows)} messages with replies: {len(fit)} to fit the corpus on, {len(test)} held out")
+    return rows[:len(rows) // 2], rows[len(rows) // 2:]
+
+
+def _fitted(fit: list, unseen: list):
+    """The corpus and the model learned from `fit` alone (the topic space also reads the other files'
+    messages, less any of `unseen`)."""
+    from ..text.reply_corpus import ReplyCorpus
+    from ..text.reply_model import ReplyModel, learn
+
     corpus = ReplyCorpus.build((f"{t} {x}" for t, x, _r in fit), (r for _t, _x, r in fit))
     try:
-        model = learn(fit, _other_messages(test))
-        log(f"model learned on the fit half: {len(model.topics)} words in the topic space, weights {model.weights}")
+        model = learn(fit, _other_messages(unseen))
+        log(f"model learned on {len(fit)} pairs: {len(model.topics)} words in the topic space, weights {model.weights}")
     except ValueError as e:  # a file too small to learn from: relevance stands for topicality
         model = ReplyModel()
         log(f"no model learned ({e}): topicality is relevance")
+    return corpus, model
+
+
+def _assessed(test: list, corpus, model) -> dict:
+    """Each message's own reply and its two negatives assessed; the own reply's time (wall, CPU) too."""
+    from ..text.normalise import normalise
+    from ..text.replies import assess_reply
+
+    rand, similar = _negatives([normalise(f"{t} {x}") for t, x, _r in test], random.Random(SEED))
+    out = {"own": [], "random": [], "similar": [], "times": [], "cpu": [], "js": {"random": rand, "similar": similar}}
+    for i, (title, text, reply) in enumerate(test):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out["own"].append(assess_reply(text, reply, title, corpus=corpus, model=model))
+        out["times"].append((time.perf_counter() - t0) * 1000)
+        out["cpu"].append((time.process_time() - c0) * 1000)
+        for kind in ("random", "similar"):
+            out[kind].append(assess_reply(text, test[out["js"][kind][i]][2], title, corpus=corpus, model=model))
+    return out
+
+
+def run_dev() -> str:
+    """The two development splits on which every setting was chosen (docs/replies.md): the fit half cut
+    in two (seed 7), each part scored against a corpus and a model learned on the other; the held-out
+    half is not read except to keep its messages out of the topic space."""
+    fit, held = _split()
+    order = list(range(len(fit)))
+    random.Random(7).shuffle(order)
+    parts = [[fit[i] for i in order[:len(fit) // 2]], [fit[i] for i in order[len(fit) // 2:]]]
+    out = ["| dev split | (a) random | (b) most similar | (a) own not hollow | (b) own not hollow |", "|---|---|---|---|---|"]
+    rows = []
+    for name, (train, test) in (("1", (parts[0], parts[1])), ("2", (parts[1], parts[0]))):
+        a = _assessed(test, *_fitted(train, test + held))
+        own = [x.score for x in a["own"]]
+        saying = [i for i, x in enumerate(a["own"]) if not x.hollow]
+        figures = [_auc(own, [x.score for x in a[k]]) for k in ("random", "similar")]
+        figures += [_auc([own[i] for i in saying], [a[k][i].score for i in saying]) for k in ("random", "similar")]
+        rows.append(figures)
+        out.append(f"| {name} | " + " | ".join(f"{f:.4f}" for f in figures) + " |")
+    out.append("| mean | " + " | ".join(f"{sum(col) / len(col):.4f}" for col in zip(*rows, strict=True)) + " |")
+    return "\n".join(out)
+
+
+def run(quick: bool = False) -> tuple[str, dict]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ..text.normalise import normalise
+
+    fit, test = _split(quick)
+    log(f"{len(fit) + len(test)} messages with replies: {len(fit)} to fit the corpus on, {len(test)} held out")
+    corpus, model = _fitted(fit, test)
+    done = _assessed(test, corpus, model)
+    own, times, cpu, rand, similar = (done["own"], done["times"], done["cpu"], done["js"]["random"],
+                                      done["js"]["similar"])
     messages = [normalise(f"{t} {x}") for t, x, _r in test]
     replies = [r for _t, _x, r in test]
-    rand, similar = _negatives(messages, random.Random(SEED))
     vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 2)).fit(
         [normalise(f"{t} {x}") for t, x, _r in fit] + [normalise(r) for _t, _x, r in fit])
     mv, rv = vec.transform(messages), vec.transform([normalise(r) for r in replies])
     cos = (mv @ rv.T).toarray()
-
-    own, times, cpu, parts = [], [], [], {"score": [], "relevance": [], "completeness": [], "topic": []}
-    neg = {k: {p: [] for p in parts} for k in ("random", "similar")}
-    answers = {"random": 0, "similar": 0}  # negatives that are not hollow on the message they are scored on
-    for i, (title, text, reply) in enumerate(test):
-        t0, c0 = time.perf_counter(), time.process_time()
-        a = assess_reply(text, reply, title, corpus=corpus, model=model)
-        times.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-        own.append(a)
-        for p in parts:
-            parts[p].append(getattr(a, p))
-        for kind, j in (("random", rand[i]), ("similar", similar[i])):
-            b = assess_reply(text, replies[j], title, corpus=corpus, model=model)
-            answers[kind] += not b.hollow
-            for p in parts:
-                neg[kind][p].append(getattr(b, p))
+    parts = {p: [getattr(x, p) for x in own] for p in ("score", "relevance", "completeness", "topic")}
+    neg = {k: {p: [getattr(x, p) for x in done[k]] for p in parts} for k in ("random", "similar")}
+    # negatives that are not hollow on the message they are scored on
+    answers = {k: sum(not x.hollow for x in done[k]) for k in ("random", "similar")}
     n = len(test)
     result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}, "weights": model.weights,
               "bias": model.bias, "vocab": len(model.topics) if model.topics is not None else 0}
@@ -192,9 +234,14 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m minqing.bench replies")
     parser.add_argument("--quick", action="store_true", help="600 rows instead of 2,500")
     parser.add_argument("--write", action="store_true", help="put the figures into docs/replies.md")
+    parser.add_argument("--dev", action="store_true",
+                        help="the two development splits inside the fit half (where settings are chosen) instead")
     args = parser.parse_args(argv)
     if not FILE.exists():
         raise SystemExit(f"skipped: {FILE} not found (set MINQING_SHARED_DATA)")
+    if args.dev:
+        print(run_dev())
+        return
     text, _r = run(args.quick)
     print(text)
     if args.write and not args.quick:
