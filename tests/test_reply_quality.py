@@ -99,6 +99,29 @@ def test_api_contract(api):
     assert api()("POST", "/api/text/assess_reply", {"text": text, "reply": GENERIC})[0] == 401
 
 
+def test_the_notes_are_in_the_language_of_the_request(client, county):
+    """A page switched to English (the language picker's cookie) shows the check's notes in English — the
+    message's own words stay as written; the source language is what the pure function says."""
+    import json
+
+    from minqing.org.models import ApiToken
+
+    title, text = MESSAGES[0]
+    token = ApiToken.issue(county["disp"])
+    notes = {}
+    for language in ("zh-hans", "en", "zh-hant"):
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
+        r = client.post("/api/text/assess_reply", json.dumps({"title": title, "text": text, "reply": GENERIC}),
+                        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert r.status_code == 200
+        notes[language] = r.json()["notes"]
+    assert notes["zh-hans"] == assess_reply(text, GENERIC, title).notes
+    assert notes["en"][0].startswith("Hollow reply") and any("Nothing the citizen can check" in n for n in notes["en"])
+    missed = next(n for n in notes["en"] if n.startswith("Not mentioned from the message"))
+    assert "景蓉华苑" in missed  # the message's own words, as written
+    assert notes["zh-hant"][0].startswith("空泛答覆")
+
+
 def _ready(make_case, county):
     case = make_case(text="甲村村口的路灯坏了三个月，晚上看不清路，请尽快修复。", title="村口路灯坏了")
     perform(county["disp"], case.number, "dispatch", {"unit": "VA"})

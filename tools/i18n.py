@@ -44,8 +44,8 @@ def fill_hant(po: Path) -> int:
 
 
 def main():
-    run("makemessages", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete")
-    run("makemessages", "-d", "djangojs", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete",
+    run("makemessages", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete", "--no-wrap")
+    run("makemessages", "-d", "djangojs", "-l", "zh_Hant", "-l", "en", "--no-location", "--no-obsolete", "--no-wrap",
         "--ignore", "web/static/vendor/*")
     for domain in ("django", "djangojs"):
         print(f"{domain}: zh_Hant filled:", fill_hant(PKG / "locale" / "zh_Hant" / "LC_MESSAGES" / f"{domain}.po"))

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ..text.normalise import normalise
 from ..text.replies import Assessment, assess_reply
@@ -72,12 +73,13 @@ def assess_text(text: str, reply: str, title: str | None = None) -> Assessment:
 
 def public(a: Assessment) -> dict:
     """The API's and the page's shape (the contract of POST /api/text/assess_reply), plus `passes` and
-    the threshold it was judged by."""
+    the threshold it was judged by. The notes are in the language of the request (the page's or the
+    client's Accept-Language; the words quoted from the message and the reply stay as written)."""
     d = a.as_dict()
     threshold = min_score()
     return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
-            "notes": d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
+            "notes": [gettext(t) % v for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
             "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 

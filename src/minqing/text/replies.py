@@ -106,6 +106,7 @@ class Assessment:
     topic: float = 0.0
     topicality: float = 0.0
     foreign: float = 0.0
+    note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
 
     def figures(self) -> dict[str, float]:
         """What the learned topicality is computed from (text/reply_model.py)."""
@@ -114,6 +115,7 @@ class Assessment:
     def as_dict(self) -> dict:
         """The API's shape: every figure in 0..1, basis and boilerplate as {flag, strength/share, words}."""
         d = asdict(self)
+        del d["note_items"]
         d["basis"] = {"present": self.basis.present, "strength": self.basis.strength, "found": self.basis.found}
         d["boilerplate"] = {"flagged": self.boilerplate.flagged, "share": self.boilerplate.share,
                             "phrases": self.boilerplate.phrases}
@@ -329,10 +331,10 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     if hollow:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
         score = min(score, HOLLOW_MAX)
     strange = strange[:8] if off_topic >= OFF_TOPIC_NOTE else []
-    notes = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic)
+    items = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic)
     return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,
-                      unanswered, hollow, notes, matched, missed, round(off_topic, 3), strange,
-                      round(topic, 3), round(topicality, 3), round(foreign, 3))
+                      unanswered, hollow, [t % v for t, v in items], matched, missed, round(off_topic, 3), strange,
+                      round(topic, 3), round(topicality, 3), round(foreign, 3), items)
 
 
 OFF_TOPIC_NOTE = 0.3  # from here the words the message never raised are named to the handler
@@ -340,28 +342,57 @@ TOPIC_NOTE = 0.4  # from here a reply in other words than the message's is said 
 HOLLOW_RELEVANCE = 0.25  # below it the message's own words are said to be missing
 
 
-def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic) -> list[str]:
-    notes = []
+def gettext_noop(message: str) -> str:
+    """Marks a note's words for the catalogues (tools/i18n.py); they are translated where shown
+    (ledger/reply_quality.py::public), this layer knows no language but the source's."""
+    return message
+
+
+NOTE = {
+    "hollow": gettext_noop("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限"),
+    "elsewhere": gettext_noop("答复引述的“%(quote)s”不是本留言反映的问题，请核对是否答错了留言"),
+    "strange": gettext_noop("答复说到留言没有提到的 %(words)s，请核对是否答错了留言"),
+    "matched": gettext_noop("相关：答复提到了 %(words)s（相关度 %(share)s）"),
+    "topic": gettext_noop("用词与留言不同，但说的是同一类事（话题相近度 %(share)s）"),
+    "missed": gettext_noop("未提到留言中的 %(words)s"),
+    "point": gettext_noop("未答复的诉求：“%(point)s”"),
+    "point_missing": gettext_noop("未答复的诉求：“%(point)s”（未提到 %(words)s）"),
+    "basis": gettext_noop("依据：%(found)s"),
+    "no_basis": gettext_noop("缺少可核实的依据：没有政策文件、文号、核实的事实、日期或下一步措施"),
+    "boilerplate": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同"),
+    "boilerplate_quoted": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同，如 %(phrases)s"),
+}
+
+
+def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic) -> list[tuple[str, dict]]:
+    """The notes as (template, values): the source's words with `template % values`, another language's
+    with the template translated first."""
+    notes: list[tuple[str, dict]] = []
     if hollow:
-        notes.append("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限")
+        notes.append((NOTE["hollow"], {}))
     if elsewhere:
-        notes.append(f"答复引述的“{elsewhere[0][:30]}”不是本留言反映的问题，请核对是否答错了留言")
+        notes.append((NOTE["elsewhere"], {"quote": elsewhere[0][:30]}))
     if strange:
-        notes.append(f"答复说到留言没有提到的 {'、'.join(strange[:6])}，请核对是否答错了留言")
+        notes.append((NOTE["strange"], {"words": "、".join(strange[:6])}))
     if matched:
-        notes.append(f"相关：答复提到了 {'、'.join(matched[:8])}（相关度 {relevance:.0%}）")
+        notes.append((NOTE["matched"], {"words": "、".join(matched[:8]), "share": f"{relevance:.0%}"}))
     if topic >= TOPIC_NOTE and relevance < HOLLOW_RELEVANCE:
-        notes.append(f"用词与留言不同，但说的是同一类事（话题相近度 {topic:.0%}）")
+        notes.append((NOTE["topic"], {"share": f"{topic:.0%}"}))
     if missed:
-        notes.append(f"未提到留言中的 {'、'.join(missed[:8])}")
+        notes.append((NOTE["missed"], {"words": "、".join(missed[:8])}))
     for p in points:
         if not p.answered:
-            notes.append(f"未答复的诉求：“{p.text[:60]}”" + (f"（未提到 {'、'.join(p.missing[:4])}）" if p.missing else ""))
+            if p.missing:
+                notes.append((NOTE["point_missing"], {"point": p.text[:60], "words": "、".join(p.missing[:4])}))
+            else:
+                notes.append((NOTE["point"], {"point": p.text[:60]}))
     if basis.present:
-        notes.append(f"依据：{'；'.join(basis.found[:6])}")
+        notes.append((NOTE["basis"], {"found": "；".join(basis.found[:6])}))
     else:
-        notes.append("缺少可核实的依据：没有政策文件、文号、核实的事实、日期或下一步措施")
+        notes.append((NOTE["no_basis"], {}))
     if boiler.share >= 0.3:
         quoted = "、".join(f"“{p}”" for p in boiler.phrases[:3])
-        notes.append(f"套话：答复的 {boiler.share:.0%} 与其他答复逐字相同" + (f"，如 {quoted}" if quoted else ""))
+        share = f"{boiler.share:.0%}"
+        notes.append((NOTE["boilerplate_quoted"], {"share": share, "phrases": quoted}) if quoted
+                     else (NOTE["boilerplate"], {"share": share}))
     return notes
