@@ -42,6 +42,18 @@ def _auc(pos: list[float], neg: list[float]) -> float:
     return float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg))
 
 
+def _interval(pos: list[float], neg: list[float], rounds: int = 1000) -> tuple[float, float]:
+    """A 95% bootstrap interval of the AUC: messages drawn again with replacement, each with its own reply
+    and its negative (how far the figure would move on another sample of the same kind of messages)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(SEED)
+    pos, neg, n = np.asarray(pos), np.asarray(neg), len(pos)
+    labels = np.r_[np.ones(n), np.zeros(n)]
+    aucs = [roc_auc_score(labels, np.r_[pos[i], neg[i]]) for i in (rng.integers(0, n, n) for _ in range(rounds))]
+    return float(np.percentile(aucs, 2.5)), float(np.percentile(aucs, 97.5))
+
+
 def _negatives(texts: list[str], rng: random.Random) -> tuple[list[int], list[int]]:
     """For each message: a random other one, and the most similar other one (bigram TF-IDF cosine)."""
     from ..text.reply_model import most_similar
@@ -168,6 +180,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
     result["ceiling"] = {k: 1 - (1 - result["saying"]) * answers[k] / n for k in answers}
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
+        result.setdefault("interval", {})[kind] = _interval(parts["score"], neg[kind]["score"])
         result["baseline"][kind] = _auc([float(cos[i, i]) for i in range(n)], [float(cos[i, js[i]]) for i in range(n)])
         result["parts"][kind] = {p: _auc(parts[p], neg[kind][p]) for p in ("relevance", "completeness", "topic")}
     flagged = [(a, r) for a, r in zip(own, test, strict=True) if a.boilerplate.flagged]
@@ -187,15 +200,18 @@ def run(quick: bool = False) -> tuple[str, dict]:
 
 def _report(r: dict, examples: dict) -> str:
     out = [f"Held-out half: {r['n']} messages (corpus fitted on the other {r['fit']}); seed {SEED}.", "",
-           "| negative reply | minqing score AUC | goal | baseline: bigram TF-IDF cosine AUC | ratio | relevance alone | completeness alone | topic alone |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| negative reply | minqing score AUC | 95% interval | goal | baseline: bigram TF-IDF cosine AUC | ratio | relevance alone | completeness alone | topic alone |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for kind, label in (("random", "(a) a random other message's"), ("similar", "(b) the most similar message's")):
-        out.append(f"| {label} | **{r['auc'][kind]:.3f}** | ≥ {GOALS[kind]:.2f} | {r['baseline'][kind]:.3f} | "
+        low, high = r["interval"][kind]
+        out.append(f"| {label} | **{r['auc'][kind]:.3f}** | {low:.3f}–{high:.3f} | ≥ {GOALS[kind]:.2f} | {r['baseline'][kind]:.3f} | "
                    f"{r['auc'][kind] / r['baseline'][kind]:.3f} | {r['parts'][kind]['relevance']:.3f} | "
                    f"{r['parts'][kind]['completeness']:.3f} | {r['parts'][kind]['topic']:.3f} |")
     out += ["", "The topicality model learned on the fit half (text/reply_model.py): weights "
             + ", ".join(f"{k} {v:+.2f}" for k, v in r["weights"].items()) + f", bias {r['bias']:+.2f}; "
             f"topic space of {r['vocab']:,} words.",
+            "", "The 95% interval: 1,000 bootstrap samples of the held-out messages, each with its own reply and its "
+            "negative — how far the figure would move on another sample of the same kind of messages.",
             "", f"Over the {r['saying']:.1%} of messages whose own reply is not itself hollow: AUC "
             f"{r['auc_saying']['random']:.3f} against a random other reply, {r['auc_saying']['similar']:.3f} against "
             "the most similar message's reply.",
