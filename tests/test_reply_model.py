@@ -77,6 +77,18 @@ def test_learning_from_real_pairs_gives_weights_that_tell_own_replies_from_other
     assert np.mean(own) > np.mean(others) + 0.2
 
 
+def test_the_benchmarks_interval_brackets_its_figure():
+    """bench replies: the 95% bootstrap interval over messages — certain where own replies always win,
+    wide around one half where they win at random."""
+    from minqing.bench.replies import _auc, _interval
+
+    assert _interval([0.9] * 50, [0.1] * 50) == (1.0, 1.0)
+    rng = np.random.default_rng(1)
+    pos, neg = rng.random(200).tolist(), rng.random(200).tolist()
+    low, high = _interval(pos, neg, rounds=200)
+    assert low < _auc(pos, neg) < high and low < 0.5 < high and high - low > 0.05
+
+
 def test_too_few_pairs_to_learn_from_is_said_plainly():
     rows = [("路灯坏了", "村口路灯坏了", "已修复")] * 5
     with pytest.raises(ValueError, match="至少"):
