@@ -46,3 +46,30 @@ def test_the_handler_checks_a_draft_before_sending(live_server, county, make_cas
             assert not [e for e in errors if "Content Security Policy" in e]
         finally:
             browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_speaks_the_pages_language(live_server, county, make_case):
+    """A handler who switched the page to English reads the check's notes in English: the script's own words
+    from the JavaScript catalogue, the notes from the API in the language of the page's cookie."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from django.conf import settings
+
+    case = make_case(text="村口路灯坏了三个月，什么时候能修好？", title="村口路灯坏了")
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            login(page, live_server.url, "ha")
+            page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+            page.goto(f"{live_server.url}/cases/{case.number}/")
+            form = open_action(page, "reply")
+            form.locator("textarea[name=text]").fill("您的留言已收悉，已转交相关部门处理")
+            form.locator("[data-reply-check-button]").click()
+            result = form.locator("[data-reply-check-result]")
+            result.get_by_text("Hollow reply:").first.wait_for(timeout=15000)
+            text = result.inner_text()
+            assert "Nothing the citizen can check" in text and "缺少可核实的依据" not in text
+        finally:
+            browser.close()
