@@ -16,6 +16,15 @@ pytestmark = [
 ]
 
 
+def _check(page, base: str, number: str, draft: str):
+    """Open the case's reply form and check a draft: the form and its result box."""
+    page.goto(f"{base}/cases/{number}/")
+    form = open_action(page, "reply")
+    form.locator("textarea[name=text]").fill(draft)
+    form.locator("[data-reply-check-button]").click()
+    return form, form.locator("[data-reply-check-result]")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_handler_checks_a_draft_before_sending(live_server, county, make_case):
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -29,11 +38,7 @@ def test_the_handler_checks_a_draft_before_sending(live_server, county, make_cas
             errors = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             login(page, live_server.url, "ha")
-            page.goto(f"{live_server.url}/cases/{case.number}/")
-            form = open_action(page, "reply")
-            form.locator("textarea[name=text]").fill("您的留言已收悉，已转交相关部门处理")
-            form.locator("[data-reply-check-button]").click()
-            result = form.locator("[data-reply-check-result]")
+            form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
             result.get_by_text("空泛答复").first.wait_for(timeout=15000)
             form.locator("textarea[name=text]").fill("经核实，村口路灯线路老化，已于5月3日更换修复，现已正常照明。")
             form.locator("[data-reply-check-button]").click()
@@ -63,11 +68,7 @@ def test_the_check_speaks_the_pages_language(live_server, county, make_case):
             page = browser.new_page()
             login(page, live_server.url, "ha")
             page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-            page.goto(f"{live_server.url}/cases/{case.number}/")
-            form = open_action(page, "reply")
-            form.locator("textarea[name=text]").fill("您的留言已收悉，已转交相关部门处理")
-            form.locator("[data-reply-check-button]").click()
-            result = form.locator("[data-reply-check-result]")
+            _form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
             result.get_by_text("Hollow reply:").first.wait_for(timeout=15000)
             text = result.inner_text()
             assert "Nothing the citizen can check" in text and "缺少可核实的依据" not in text
