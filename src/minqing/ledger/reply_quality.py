@@ -16,8 +16,7 @@ from django.utils.translation import gettext
 
 from ..text.normalise import normalise
 from ..text.replies import Assessment, assess_reply
-from ..text.reply_corpus import ReplyCorpus, fold, sample_corpus, shingles
-from ..text.segment import words
+from ..text.reply_corpus import ReplyCorpus, counted_words, fold, sample_corpus, shingles
 from .models import Case, Reply
 from .sampling import sample_ids
 
@@ -50,7 +49,7 @@ def ledger_corpus() -> ReplyCorpus:
         corpus.replies += 1
         corpus.shingle_df.update(shingles(fold(text)))
         if corpus.reply_words < REPLY_WORDS:  # segmenting is the costly part: a smaller sample says enough
-            corpus.add_reply_words(words(normalise(text)[:3000]))
+            corpus.add_reply_words(counted_words(normalise(text)[:3000]))
     if corpus.replies < YOUNG:
         corpus = corpus.merged(sample_corpus())
     _corpus = (time.monotonic(), corpus)
@@ -73,8 +72,8 @@ def assess_text(text: str, reply: str, title: str | None = None) -> Assessment:
 
 def public(a: Assessment) -> dict:
     """The API's and the page's shape (the contract of POST /api/text/assess_reply), plus `passes` and
-    the threshold it was judged by. The notes are in the language of the request (the page's or the
-    client's Accept-Language; the words quoted from the message and the reply stay as written)."""
+    the threshold it was judged by. The notes are in the page's language (the language picker's cookie;
+    the words quoted from the message and the reply stay as written)."""
     d = a.as_dict()
     threshold = min_score()
     return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
