@@ -117,8 +117,9 @@ def test_the_notes_are_in_the_language_of_the_request(client, county):
         notes[language] = r.json()["notes"]
     assert notes["zh-hans"] == assess_reply(text, GENERIC, title).notes
     assert notes["en"][0].startswith("Hollow reply") and any("Nothing the citizen can check" in n for n in notes["en"])
-    missed = next(n for n in notes["en"] if n.startswith("Not mentioned from the message"))
-    assert "景蓉华苑" in missed  # the message's own words, as written
+    missed = next(n for n in notes["en"] if n.startswith("Not mentioned from the message: "))
+    said = next(n for n in notes["zh-hans"] if n.startswith("未提到留言中的 "))
+    assert missed.split(": ", 1)[1] == said.split(" ", 1)[1]  # the message's own words, as written
     assert notes["zh-hant"][0].startswith("空泛答覆")
 
 
