@@ -131,3 +131,15 @@ def test_the_scripts_words_come_from_the_javascript_catalogue(client, county):
     assert "%(n)s" in words["未发送 %(n)s 条"]
     choose(client, "zh-hant")
     assert catalogue(client)["本机没有记录。"] == "本機沒有記錄。"
+
+
+@pytest.mark.parametrize("language", ["zh_Hant", "en"])
+def test_no_catalogue_entry_is_left_as_a_guess(language):
+    """A '#, fuzzy' entry is not compiled: the page would show the source's words (tools/i18n.py fills
+    zh_Hant from each msgid; English guesses are for a person to confirm before they ship)."""
+    from pathlib import Path
+
+    import minqing
+
+    for po in (Path(minqing.__file__).parent / "locale" / language / "LC_MESSAGES").glob("*.po"):
+        assert "#, fuzzy" not in po.read_text(encoding="utf-8").split("\n\n", 1)[1], po

@@ -39,7 +39,9 @@ def fill_hant(po: Path) -> int:
         count += 1
         return m.group(1) + conv.convert(m.group(2)) + m.group(4)
 
-    po.write_text(pattern.sub(repl, text).replace("#, fuzzy\n", ""), encoding="utf-8")
+    # every msgstr is made from its own msgid: no guess from a neighbour's is left flagged (a flagged one is not compiled)
+    text = re.sub(r"^#\| .*\n", "", pattern.sub(repl, text), flags=re.M)
+    po.write_text(text.replace("#, fuzzy\n", "").replace("#, fuzzy, ", "#, "), encoding="utf-8")
     return count
 
 

@@ -48,6 +48,7 @@ class AssessmentOut(Open):
     topicality: float = Field(ge=0, le=1, description="learned: how far the reply speaks to this message (docs/replies.md)")
     off_topic: float = Field(ge=0, le=1, description="how much the reply speaks of what the message never raised")
     off_topic_words: list[str]
+    other_places: list[str] = Field(description="counties, towns or villages the reply names of a kind the message names, by another name")
     threshold: float
     passes: bool
 

@@ -80,7 +80,7 @@ def public(a: Assessment) -> dict:
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
             "notes": [gettext(t) % v for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
-            "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
+            "other_places": d["other_places"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 
 
 def precedent_replies(case: Case, limit: int = 3) -> list[dict]:

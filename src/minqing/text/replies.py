@@ -19,10 +19,12 @@
   much the message did not, another case's reply more) — counted only as far as the reply does not
   speak of the message (× (1 − relevance)): a reply filed on the wrong case;
 - topic: the likeness of message and reply in a topic space learned from real texts (text/reply_topics.py):
-  a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words.
+  a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words;
+- other places (text/reply_places.py): a county, town or village of a kind the message names, by another
+  name — K9县 on a message about L6县: a reply written to another case.
 
 Topicality — how far the reply speaks to this message, all told — is learned from real message–reply
-pairs over relevance, completeness, the foreign words and topic (text/reply_model.py). The score is
+pairs over relevance, completeness, the foreign words, topic and other places (text/reply_model.py). The score is
 topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
 not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
 message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
@@ -45,6 +47,8 @@ from .normalise import normalise
 from .reply_basis import Basis, find_basis
 from .reply_corpus import CODED_PLACE, SHINGLE, ReplyCorpus, fold, sample_corpus
 from .reply_model import FEATURES, ReplyModel, shipped_model
+from .reply_notes import OFF_TOPIC_NOTE, notes
+from .reply_places import other_places
 from .segment import words
 
 MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every point (99% of the TipDM messages are shorter, raw), bounded time
@@ -106,7 +110,13 @@ class Assessment:
     topic: float = 0.0
     topicality: float = 0.0
     foreign: float = 0.0
+    other_places: list[str] = field(default_factory=list)
     note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
+
+    @property
+    def other_place(self) -> float:
+        """1 when the reply names a county, town or village of a kind the message names, by another name."""
+        return float(bool(self.other_places))
 
     def figures(self) -> dict[str, float]:
         """What the learned topicality is computed from (text/reply_model.py)."""
@@ -317,82 +327,24 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     basis = find_basis(answer)
     boiler = _boilerplate(answer, corpus)
     opening = content_of(answer[:OFF_TOPIC_CHARS])  # a reply says what it is about first (bounded time)
-    message_topic = model.vector(content_of(title) + content_of(text))
+    message_words = content_of(title) + content_of(text)
+    message_topic = model.vector(message_words)
     mass, strange = _off_topic(f"{title} {text}", message_topic, opening, corpus, model)
     foreign = mass / (mass + FOREIGN_MASS)  # never full: a long answer names much, another case's reply more
     off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
     topic = model.similarity(message_topic, opening)
+    theirs, mine = other_places(f"{title} {text}", message_words, opening)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
-                                   "topic": topic})
+                                   "topic": topic, "other_place": float(bool(theirs))})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
     score = topicality * quality
     hollow = (topicality < HOLLOW_TOPICALITY / 2 or (topicality < HOLLOW_TOPICALITY and not basis.present)
               or (boiler.flagged and not basis.present) or len(answer) < 15)
     if hollow:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
         score = min(score, HOLLOW_MAX)
-    strange = strange[:8] if off_topic >= OFF_TOPIC_NOTE else []
-    items = _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic)
-    return Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points,
-                      unanswered, hollow, [t % v for t, v in items], matched, missed, round(off_topic, 3), strange,
-                      round(topic, 3), round(topicality, 3), round(foreign, 3), items)
-
-
-OFF_TOPIC_NOTE = 0.3  # from here the words the message never raised are named to the handler
-TOPIC_NOTE = 0.4  # from here a reply in other words than the message's is said to speak of the same thing
-HOLLOW_RELEVANCE = 0.25  # below it the message's own words are said to be missing
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a note's words for the catalogues (tools/i18n.py); they are translated where shown
-    (ledger/reply_quality.py::public), this layer knows no language but the source's."""
-    return message
-
-
-NOTE = {
-    "hollow": gettext_noop("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限"),
-    "elsewhere": gettext_noop("答复引述的“%(quote)s”不是本留言反映的问题，请核对是否答错了留言"),
-    "strange": gettext_noop("答复说到留言没有提到的 %(words)s，请核对是否答错了留言"),
-    "matched": gettext_noop("相关：答复提到了 %(words)s（相关度 %(share)s）"),
-    "topic": gettext_noop("用词与留言不同，但说的是同一类事（话题相近度 %(share)s）"),
-    "missed": gettext_noop("未提到留言中的 %(words)s"),
-    "point": gettext_noop("未答复的诉求：“%(point)s”"),
-    "point_missing": gettext_noop("未答复的诉求：“%(point)s”（未提到 %(words)s）"),
-    "basis": gettext_noop("依据：%(found)s"),
-    "no_basis": gettext_noop("缺少可核实的依据：没有政策文件、文号、核实的事实、日期或下一步措施"),
-    "boilerplate": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同"),
-    "boilerplate_quoted": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同，如 %(phrases)s"),
-}
-
-
-def _notes(relevance, matched, missed, points, basis, boiler, hollow, elsewhere, strange, topic) -> list[tuple[str, dict]]:
-    """The notes as (template, values): the source's words with `template % values`, another language's
-    with the template translated first."""
-    notes: list[tuple[str, dict]] = []
-    if hollow:
-        notes.append((NOTE["hollow"], {}))
-    if elsewhere:
-        notes.append((NOTE["elsewhere"], {"quote": elsewhere[0][:30]}))
-    if strange:
-        notes.append((NOTE["strange"], {"words": "、".join(strange[:6])}))
-    if matched:
-        notes.append((NOTE["matched"], {"words": "、".join(matched[:8]), "share": f"{relevance:.0%}"}))
-    if topic >= TOPIC_NOTE and relevance < HOLLOW_RELEVANCE:
-        notes.append((NOTE["topic"], {"share": f"{topic:.0%}"}))
-    if missed:
-        notes.append((NOTE["missed"], {"words": "、".join(missed[:8])}))
-    for p in points:
-        if not p.answered:
-            if p.missing:
-                notes.append((NOTE["point_missing"], {"point": p.text[:60], "words": "、".join(p.missing[:4])}))
-            else:
-                notes.append((NOTE["point"], {"point": p.text[:60]}))
-    if basis.present:
-        notes.append((NOTE["basis"], {"found": "；".join(basis.found[:6])}))
-    else:
-        notes.append((NOTE["no_basis"], {}))
-    if boiler.share >= 0.3:
-        quoted = "、".join(f"“{p}”" for p in boiler.phrases[:3])
-        share = f"{boiler.share:.0%}"
-        notes.append((NOTE["boilerplate_quoted"], {"share": share, "phrases": quoted}) if quoted
-                     else (NOTE["boilerplate"], {"share": share}))
-    return notes
+    a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
+                   hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
+                   round(topic, 3), round(topicality, 3), round(foreign, 3), theirs)
+    a.note_items = notes(a, elsewhere, mine)
+    a.notes = [t % v for t, v in a.note_items]
+    return a

@@ -1,9 +1,10 @@
 """How far a reply speaks to its message, learned (pure; docs/replies.md): the *topicality* of a reply,
-a logistic regression over four figures the assessment already explains — relevance (the message's
+a logistic regression over five figures the assessment already explains — relevance (the message's
 words the reply holds), completeness (its points answered), foreign (how much the reply speaks of what
-the message never raised) and topic (the cosine of the two texts in a topic space learned from real
+the message never raised), topic (the cosine of the two texts in a topic space learned from real
 messages and replies, text/reply_topics.py: a reply in other words than the message's still speaks of
-it). Its weights are learned from real message–reply pairs: a message's own reply against the replies of
+it) and other_place (1 when the reply names another county, town or village than the message's,
+text/reply_places.py). Its weights are learned from real message–reply pairs: a message's own reply against the replies of
 random other messages, every figure computed out of fold (the word statistics from one half of the
 pairs, the figures of the other half, then the other way), so the weights never see figures of a
 message the statistics were built with.
@@ -27,7 +28,7 @@ from .reply_topics import TopicSpace, cosine
 
 DATA = Path(__file__).parent / "data"
 TOPICS, WEIGHTS = DATA / "reply_topics.npz", DATA / "reply_model.json"
-FEATURES = ("relevance", "completeness", "foreign", "topic")
+FEATURES = ("relevance", "completeness", "foreign", "topic", "other_place")
 NEGATIVES = 3  # random other messages' replies per message to learn from …
 SIMILAR = 1  # … and the replies of its most similar messages (a precedent's reply sent unadapted)
 SEED = 2026
@@ -71,7 +72,9 @@ def shipped_model() -> ReplyModel:
     """The model learned from the shared real data (relevance alone if a package was built without it)."""
     try:
         d = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-        return ReplyModel(TopicSpace.load(TOPICS), {f: float(d["weights"][f]) for f in FEATURES}, float(d["bias"]))
+        # a figure the file was learned without weighs nothing (a model learned by an older version)
+        return ReplyModel(TopicSpace.load(TOPICS), {f: float(d["weights"].get(f, 0.0)) for f in FEATURES},
+                          float(d["bias"]))
     except (OSError, KeyError, ValueError):
         return ReplyModel()
 

@@ -1,0 +1,49 @@
+"""Places a reply names that its message does not (pure; docs/replies.md): a county, district, town,
+village or community of a kind the message names, by another name. A reply naming K9县 on a message
+about L6县, or 青山村 on one about 桃坪界村, is most often a reply written to another case — a precedent
+sent unadapted; an answer seldom needs another village than the one it was asked about.
+
+The names are the assessment's content words: a coded name (L6县, A2区: how anonymised exports write
+桃源县 or 岳麓区) is one word; a real one is a word ending in 县、镇、乡、街道、村 or 社区 with a name of at
+least two characters before it — not a kind of place (自然村、行政村、贫困县) and without the word
+glued before it (经金罗镇 is 金罗镇; 各乡镇 and 由镇村 name none). Real 市 and 区 are left out: they end
+too many words that are not places (超市、小区、景区、城区)."""
+
+from __future__ import annotations
+
+from .reply_corpus import CODED_PLACE
+
+KINDS = ("街道", "社区", "县", "镇", "乡", "村")  # of a real name, the longer first
+# what jieba glues before a place word without being part of its name (经金罗镇), or a determiner (各乡镇)
+_GLUE = frozenset("经因但对由需在到从被已为至往于各全本该每这那此其")
+# kinds of place rather than names of one
+_NOT_NAMES = frozenset("""自然 行政 贫困 试点 示范 重点 中心 新农 美丽乡 特色小 小城 城中 移民 文明 周边 附近 其他 其它
+相关 所在 当地 偏远 边远 山区 城郊 郊区 老家 智慧 农""".split())
+
+
+def place(word: str) -> tuple[str, str] | None:
+    """(name, kind) when the word names an administrative place, else None."""
+    if CODED_PLACE.fullmatch(word):
+        return word, word[-1]
+    kind = next((k for k in KINDS if word.endswith(k)), None)
+    if kind is None:
+        return None
+    stem = word[:-len(kind)]
+    while len(stem) > 2 and stem[0] in _GLUE:
+        stem = stem[1:]
+    if len(stem) < 2 or stem[0] in _GLUE or stem in _NOT_NAMES:
+        return None
+    return stem + kind, kind
+
+
+def places(words: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The administrative places among a text's content words: {name: kind}, in order."""
+    return dict(p for p in map(place, words) if p)
+
+
+def other_places(message: str, message_words: list[str], reply_words: list[str]) -> tuple[list[str], list[str]]:
+    """(the reply's places of a kind the message names that the message does not name, the message's
+    places of those kinds) — both empty when the reply names none."""
+    mine = places(message_words)
+    theirs = {name: kind for name, kind in places(reply_words).items() if kind in set(mine.values()) and name not in message}
+    return list(theirs), [name for name, kind in mine.items() if kind in set(theirs.values())]
