@@ -74,3 +74,29 @@ def test_the_check_speaks_the_pages_language(live_server, county, make_case):
             assert "Nothing the citizen can check" in text and "缺少可核实的依据" not in text
         finally:
             browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_names_another_village_the_draft_speaks_of(live_server, county, make_case):
+    """A precedent's reply pasted in unadapted names its own village: the handler sees both names."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from minqing.text.segment import add_words
+
+    add_words(["桃坪界村", "青山村"])  # in a county the unit tree teaches the segmenter its villages
+    case = make_case(text="桃坪界村到乡政府的村道一直是泥巴路，下雨无法通行，请问何时能硬化？", title="请求硬化桃坪界村村道")
+    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
+    shots = os.environ.get("MINQING_SCREENSHOTS")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+            login(page, live_server.url, "ha")
+            _form, result = _check(page, live_server.url, case.number,
+                                   "经核实，青山村村道已列入2020年农村公路建设计划，预计10月底前完成水泥路面铺设。")
+            result.get_by_text("请核对是否答错了留言").first.wait_for(timeout=15000)
+            assert "青山村" in result.inner_text() and "桃坪界村" in result.inner_text()
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(shots) / "reply-check-other-place.png"), full_page=True)
+        finally:
+            browser.close()
