@@ -115,3 +115,15 @@ def test_rescoring_after_an_upgrade_moves_the_figures_and_keeps_what_the_handler
     assert reply.score == assess(case, reply.text).score != 0.01
     assert case.reply_score == reply.score
     assert CaseEvent.objects.get(case=case, action="reply").data["reply_quality"]["score"] == seen
+
+
+def test_the_benchmarks_ceiling_counts_what_no_score_can_win():
+    """bench replies: a hollow own reply loses to every negative that answers; a negative with its own
+    reply's very input ties it, whatever the score."""
+    from minqing.bench.replies import _ceiling
+
+    assert _ceiling([False] * 4, [True] * 4, [False] * 4) == 1.0
+    assert _ceiling([True, False, False, False], [False, True, True, True], [False] * 4) == pytest.approx(1 - 0.25 * 0.25)
+    # one of four negatives is the own reply's text: it beats half of the three own replies that say something
+    assert _ceiling([True, False, False, False], [True, False, True, True], [False, True, False, False]) == pytest.approx(
+        1 - 0.25 * 0.25 - 0.25 * 0.5 * 0.75)

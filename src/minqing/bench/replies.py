@@ -54,6 +54,19 @@ def _interval(pos: list[float], neg: list[float], rounds: int = 1000) -> tuple[f
     return float(np.percentile(aucs, 2.5)), float(np.percentile(aucs, 97.5))
 
 
+def _ceiling(own_hollow: list[bool], neg_hollow: list[bool], same_input: list[bool]) -> float:
+    """The most a score can reach that ranks a hollow own reply below any reply that answers the message
+    (as the hollow rule must), every other pair in order: each hollow own reply loses to every negative that
+    is not hollow on the message it is scored on; and a negative whose input is its own reply's — the most
+    similar message answered with the very same text — scores as that own reply does whatever the
+    function of message and reply, so it stands among the own replies that say something and beats half of them."""
+    n = len(own_hollow)
+    saying = 1 - sum(own_hollow) / n
+    answers = sum(not h for h in neg_hollow) / n
+    ties = sum(s and not oh and not nh for s, oh, nh in zip(same_input, own_hollow, neg_hollow, strict=True)) / n
+    return 1 - (1 - saying) * answers - ties * 0.5 * saying
+
+
 def _negatives(texts: list[str], rng: random.Random) -> tuple[list[int], list[int]]:
     """For each message: a random other one, and the most similar other one (bigram TF-IDF cosine)."""
     from ..text.reply_model import most_similar
@@ -166,8 +179,6 @@ def run(quick: bool = False) -> tuple[str, dict]:
     cos = (mv @ rv.T).toarray()
     parts = {p: [getattr(x, p) for x in own] for p in ("score", "relevance", "completeness", "topic")}
     neg = {k: {p: [getattr(x, p) for x in done[k]] for p in parts} for k in ("random", "similar")}
-    # negatives that are not hollow on the message they are scored on
-    answers = {k: sum(not x.hollow for x in done[k]) for k in ("random", "similar")}
     n = len(test)
     result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}, "weights": model.weights,
               "bias": model.bias, "vocab": len(model.topics) if model.topics is not None else 0}
@@ -175,9 +186,10 @@ def run(quick: bool = False) -> tuple[str, dict]:
     result["saying"] = len(saying) / n
     result["auc_saying"] = {k: _auc([parts["score"][i] for i in saying], [neg[k]["score"][i] for i in saying])
                             for k in ("random", "similar")}
-    # The most any score can reach that ranks a hollow own reply below a reply that does answer the message
-    # (as the hollow rule must): every other pair in order, those pairs all lost.
-    result["ceiling"] = {k: 1 - (1 - result["saying"]) * answers[k] / n for k in answers}
+    result["same_input"] = {k: [normalise(replies[j]) == normalise(replies[i]) for i, j in enumerate(done["js"][k])]
+                            for k in ("random", "similar")}
+    result["ceiling"] = {k: _ceiling([a.hollow for a in own], [x.hollow for x in done[k]], result["same_input"][k])
+                         for k in ("random", "similar")}
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
         result.setdefault("interval", {})[kind] = _interval(parts["score"], neg[kind]["score"])
@@ -217,8 +229,11 @@ def _report(r: dict, examples: dict) -> str:
             "the most similar message's reply.",
             "", f"Ceiling of a score that ranks a hollow own reply below any reply that answers the message (the "
             f"{1 - r['saying']:.1%} hollow own replies × the share of negatives that are not hollow on the message "
-            f"they are scored on, all lost; every other pair won): {r['ceiling']['random']:.3f} against a random "
-            f"other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply."]
+            f"they are scored on, all lost; a negative that is its own reply's very text — "
+            f"{sum(r['same_input']['similar'])} of the most similar messages' replies, "
+            f"{sum(r['same_input']['random'])} of the random ones — scores as that own reply, whatever the score, and "
+            f"beats half the own replies that say something; every other pair won): {r['ceiling']['random']:.3f} "
+            f"against a random other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply."]
     shares = r["shares"]
     out += ["", f"Own replies: median score {r['median_score']:.3f}; score ≥ 0.3 / 0.4 / 0.5: "
             + " / ".join(f"{v:.1%}" for v in r["pass_share"].values())
