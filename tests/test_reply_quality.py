@@ -147,6 +147,13 @@ def test_the_notes_are_in_the_language_of_the_request(client, county):
     said = next(n for n in notes["zh-hans"] if n.startswith("未提到留言中的 "))
     assert missed.split(": ", 1)[1] == said.split(" ", 1)[1]  # the message's own words, as written
     assert notes["zh-hant"][0].startswith("空泛答覆")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    cited = "经核实，已责令业委会按长发〔2019〕2号文件暂停收取停车费，并于6月10日前召开业主大会。"
+    r = client.post("/api/text/assess_reply", json.dumps({"title": title, "text": text, "reply": cited}),
+                    content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    grounds = next(n for n in r.json()["notes"] if n.startswith("Grounds: "))
+    assert "document number: 〔2019〕2号" in grounds and "next step: " in grounds and "；" not in grounds
+    assert "文号：〔2019〕2号" in "".join(assess_reply(text, cited, title).notes)  # the source's words unchanged
 
 
 def _ready(make_case, county):

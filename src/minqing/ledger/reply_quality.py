@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from ..text.normalise import normalise
 from ..text.replies import Assessment, assess_reply
 from ..text.reply_corpus import ReplyCorpus, counted_words, fold, sample_corpus, shingles
+from ..text.reply_notes import Pieces
 from .models import Case, Reply
 from .sampling import sample_ids
 
@@ -70,6 +71,11 @@ def assess_text(text: str, reply: str, title: str | None = None) -> Assessment:
     return assess_reply(text, reply, title, corpus=ledger_corpus())
 
 
+def translated(template: str, values: dict) -> str:
+    """A note in the page's language: its template, and the kinds' names inside a value made of pieces."""
+    return gettext(template) % {k: v.translated(gettext) if isinstance(v, Pieces) else v for k, v in values.items()}
+
+
 def public(a: Assessment) -> dict:
     """The API's and the page's shape (the contract of POST /api/text/assess_reply), plus `passes` and
     the threshold it was judged by. The notes are in the page's language (the language picker's cookie;
@@ -78,7 +84,7 @@ def public(a: Assessment) -> dict:
     threshold = min_score()
     return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
-            "notes": [gettext(t) % v for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
+            "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
             "other_places": d["other_places"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 

@@ -27,10 +27,33 @@ NOTE = {
     "point": gettext_noop("未答复的诉求：“%(point)s”"),
     "point_missing": gettext_noop("未答复的诉求：“%(point)s”（未提到 %(words)s）"),
     "basis": gettext_noop("依据：%(found)s"),
+    "basis_piece": gettext_noop("%(kind)s：%(words)s"),  # one kind of basis and its words, in the note above
+    "basis_joint": gettext_noop("；"),  # between them
     "no_basis": gettext_noop("缺少可核实的依据：没有政策文件、文号、核实的事实、日期或下一步措施"),
     "boilerplate": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同"),
     "boilerplate_quoted": gettext_noop("套话：答复的 %(share)s 与其他答复逐字相同，如 %(phrases)s"),
 }
+
+
+class Pieces(str):
+    """A note's value made of (kind, words) pairs — the basis found: in the source language as it reads;
+    `translated(gettext)` gives it with the kinds' names in the page's language, the words as written."""
+
+    pieces: tuple[tuple[str, str], ...]
+
+    def __new__(cls, pieces):
+        pieces = tuple(pieces)
+        obj = super().__new__(cls, NOTE["basis_joint"].join(NOTE["basis_piece"] % {"kind": k, "words": w}
+                                                            for k, w in pieces))
+        obj.pieces = pieces
+        return obj
+
+    def __reduce__(self):  # copied (dataclasses.asdict) and pickled as its pieces, not as its characters
+        return (Pieces, (self.pieces,))
+
+    def translated(self, gettext) -> str:
+        return gettext(NOTE["basis_joint"]).join(gettext(NOTE["basis_piece"]) % {"kind": gettext(k), "words": w}
+                                                 for k, w in self.pieces)
 
 
 def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str, dict]]:
@@ -59,7 +82,7 @@ def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str,
             else:
                 out.append((NOTE["point"], {"point": p.text[:60]}))
     if a.basis.present:
-        out.append((NOTE["basis"], {"found": "；".join(a.basis.found[:6])}))
+        out.append((NOTE["basis"], {"found": Pieces(a.basis.pieces[:6])}))
     else:
         out.append((NOTE["no_basis"], {}))
     if a.boilerplate.share >= 0.3:
