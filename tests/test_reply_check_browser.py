@@ -3,6 +3,7 @@ page's session under the strict CSP and shows the score, the unanswered point an
 Screenshots go to MINQING_SCREENSHOTS when it is set."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,78 +26,75 @@ def _check(page, base: str, number: str, draft: str):
     return form, form.locator("[data-reply-check-result]")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_handler_checks_a_draft_before_sending(live_server, county, make_case):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    case = make_case(text="村口路灯坏了三个月，什么时候能修好？另外村口垃圾站臭气熏天，能否搬走？", title="路灯和垃圾站")
+def _dispatched(make_case, county, text: str, title: str):
+    case = make_case(text=text, title=title)
     perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
-    shots = os.environ.get("MINQING_SCREENSHOTS")
+    return case
+
+
+@contextmanager
+def _handler_page(live_server):
+    """A Chromium page logged in as the handler."""
+    sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             login(page, live_server.url, "ha")
-            form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
-            result.get_by_text("空泛答复").first.wait_for(timeout=15000)
-            form.locator("textarea[name=text]").fill("经核实，村口路灯线路老化，已于5月3日更换修复，现已正常照明。")
-            form.locator("[data-reply-check-button]").click()
-            page.wait_for_function("document.querySelector('[data-reply-check-result]').textContent.includes('垃圾站')",
-                                   timeout=15000)
-            assert "尚未答复的诉求" in result.inner_text() and "话题相近" in result.inner_text()
-            if shots:
-                Path(shots).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(shots) / "reply-check.png"), full_page=True)
-            assert not [e for e in errors if "Content Security Policy" in e]
+            yield page
         finally:
             browser.close()
+
+
+def _shot(page, name: str) -> None:
+    shots = os.environ.get("MINQING_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / name), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_handler_checks_a_draft_before_sending(live_server, county, make_case):
+    case = _dispatched(make_case, county, "村口路灯坏了三个月，什么时候能修好？另外村口垃圾站臭气熏天，能否搬走？", "路灯和垃圾站")
+    with _handler_page(live_server) as page:
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
+        result.get_by_text("空泛答复").first.wait_for(timeout=15000)
+        form.locator("textarea[name=text]").fill("经核实，村口路灯线路老化，已于5月3日更换修复，现已正常照明。")
+        form.locator("[data-reply-check-button]").click()
+        page.wait_for_function("document.querySelector('[data-reply-check-result]').textContent.includes('垃圾站')",
+                               timeout=15000)
+        assert "尚未答复的诉求" in result.inner_text() and "话题相近" in result.inner_text()
+        _shot(page, "reply-check.png")
+        assert not [e for e in errors if "Content Security Policy" in e]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_check_speaks_the_pages_language(live_server, county, make_case):
     """A handler who switched the page to English reads the check's notes in English: the script's own words
     from the JavaScript catalogue, the notes from the API in the language of the page's cookie."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     from django.conf import settings
 
-    case = make_case(text="村口路灯坏了三个月，什么时候能修好？", title="村口路灯坏了")
-    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            login(page, live_server.url, "ha")
-            page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-            _form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
-            result.get_by_text("Hollow reply:").first.wait_for(timeout=15000)
-            text = result.inner_text()
-            assert "Nothing the citizen can check" in text and "缺少可核实的依据" not in text
-        finally:
-            browser.close()
+    case = _dispatched(make_case, county, "村口路灯坏了三个月，什么时候能修好？", "村口路灯坏了")
+    with _handler_page(live_server) as page:
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+        _form, result = _check(page, live_server.url, case.number, "您的留言已收悉，已转交相关部门处理")
+        result.get_by_text("Hollow reply:").first.wait_for(timeout=15000)
+        text = result.inner_text()
+        assert "Nothing the citizen can check" in text and "缺少可核实的依据" not in text
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_check_names_another_village_the_draft_speaks_of(live_server, county, make_case):
     """A precedent's reply pasted in unadapted names its own village: the handler sees both names."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     from minqing.text.segment import add_words
 
     add_words(["桃坪界村", "青山村"])  # in a county the unit tree teaches the segmenter its villages
-    case = make_case(text="桃坪界村到乡政府的村道一直是泥巴路，下雨无法通行，请问何时能硬化？", title="请求硬化桃坪界村村道")
-    perform(county["disp"], case.number, "dispatch", {"unit": "VA"})
-    shots = os.environ.get("MINQING_SCREENSHOTS")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            login(page, live_server.url, "ha")
-            _form, result = _check(page, live_server.url, case.number,
-                                   "经核实，青山村村道已列入2020年农村公路建设计划，预计10月底前完成水泥路面铺设。")
-            result.get_by_text("请核对是否答错了留言").first.wait_for(timeout=15000)
-            assert "青山村" in result.inner_text() and "桃坪界村" in result.inner_text()
-            if shots:
-                Path(shots).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(shots) / "reply-check-other-place.png"), full_page=True)
-        finally:
-            browser.close()
+    case = _dispatched(make_case, county, "桃坪界村到乡政府的村道一直是泥巴路，下雨无法通行，请问何时能硬化？", "请求硬化桃坪界村村道")
+    with _handler_page(live_server) as page:
+        _form, result = _check(page, live_server.url, case.number,
+                               "经核实，青山村村道已列入2020年农村公路建设计划，预计10月底前完成水泥路面铺设。")
+        result.get_by_text("请核对是否答错了留言").first.wait_for(timeout=15000)
+        assert "青山村" in result.inner_text() and "桃坪界村" in result.inner_text()
+        _shot(page, "reply-check-other-place.png")
