@@ -188,8 +188,12 @@ def run(quick: bool = False) -> tuple[str, dict]:
                             for k in ("random", "similar")}
     result["same_input"] = {k: [normalise(replies[j]) == normalise(replies[i]) for i, j in enumerate(done["js"][k])]
                             for k in ("random", "similar")}
-    result["ceiling"] = {k: _ceiling([a.hollow for a in own], [x.hollow for x in done[k]], result["same_input"][k])
-                         for k in ("random", "similar")}
+    # hollow as the assessment flags it — which takes some answers in other words for hollow — and, a bound
+    # that rests on no judgement of the score's, hollow only when it is formula with nothing to check or a line
+    formula = [(a.boilerplate.flagged and not a.basis.present) or len(r.strip()) < 15 for a, r in zip(own, replies, strict=True)]
+    result["formula"] = sum(formula) / n
+    for key, hollow in (("ceiling", [a.hollow for a in own]), ("ceiling_formula", formula)):
+        result[key] = {k: _ceiling(hollow, [x.hollow for x in done[k]], result["same_input"][k]) for k in ("random", "similar")}
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
         result.setdefault("interval", {})[kind] = _interval(parts["score"], neg[kind]["score"])
@@ -233,7 +237,10 @@ def _report(r: dict, examples: dict) -> str:
             f"{sum(r['same_input']['similar'])} of the most similar messages' replies, "
             f"{sum(r['same_input']['random'])} of the random ones — scores as that own reply, whatever the score, and "
             f"beats half the own replies that say something; every other pair won): {r['ceiling']['random']:.3f} "
-            f"against a random other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply."]
+            f"against a random other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply. "
+            f"The same with only the {r['formula']:.1%} own replies that are formula with nothing to check, or a line, "
+            f"counted hollow (the flag above also takes some answers in other words for hollow): "
+            f"{r['ceiling_formula']['random']:.3f} and {r['ceiling_formula']['similar']:.3f}."]
     shares = r["shares"]
     out += ["", f"Own replies: median score {r['median_score']:.3f}; score ≥ 0.3 / 0.4 / 0.5: "
             + " / ".join(f"{v:.1%}" for v in r["pass_share"].values())
