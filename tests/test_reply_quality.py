@@ -63,6 +63,23 @@ def test_a_coded_district_is_a_place_and_a_formula_naming_it_is_still_hollow():
     assert here.hollow and here.score <= HOLLOW_MAX
 
 
+def test_the_ledgers_statistics_count_a_coded_place_whole_as_the_shipped_ones_do(make_case, county):
+    """The ledger reads its messages' words from the stored search tokens, where the segmenter split
+    L6县 into l6 + 县; the statistics count it whole, as the shipped sample's and the assessment do."""
+    from minqing.ledger.reply_quality import forget_corpus, ledger_corpus
+    from minqing.text.normalise import normalise
+    from minqing.text.reply_corpus import counted_words, sample_corpus
+
+    make_case(text="L6县火马冲镇的路灯坏了三个月，请尽快修复。", title="L6县路灯坏了")
+    forget_corpus()
+    try:
+        corpus = ledger_corpus()
+        shipped = sample_corpus().word_df.get("L6县", 0)  # added while the ledger is young
+        assert "L6县" in counted_words(normalise("L6县火马冲镇")) and corpus.word_df["L6县"] == shipped + 1
+    finally:
+        forget_corpus()
+
+
 def test_a_reply_naming_another_village_of_the_kind_the_message_names_is_told_to_check():
     """A precedent's reply sent unadapted names its own village: the handler is told which one, and the
     same reply naming the message's village speaks to it more. (In a ledger the unit tree teaches the

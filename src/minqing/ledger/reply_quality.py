@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from ..text.normalise import normalise
 from ..text.replies import Assessment, assess_reply
-from ..text.reply_corpus import ReplyCorpus, counted_words, fold, sample_corpus, shingles
+from ..text.reply_corpus import ReplyCorpus, counted_words, fold, sample_corpus, shingles, token_words
 from ..text.reply_notes import Pieces
 from .models import Case, Reply
 from .sampling import sample_ids
@@ -43,7 +43,7 @@ def ledger_corpus() -> ReplyCorpus:
     messages = 0
     for text in texts.iterator(chunk_size=2000):
         messages += 1
-        word_df.update(set((text or "").split()))
+        word_df.update(token_words(text or ""))
     rows = Reply.objects.filter(id__in=sample_ids(Reply.objects.filter(kind=Reply.Kind.REPLY), SAMPLE).ids)
     corpus = ReplyCorpus(word_df, messages)
     for text in rows.values_list("text", flat=True).iterator(chunk_size=2000):

@@ -34,6 +34,8 @@ REPLY_HEADERS = ("答复意见", "答复内容", "回复意见", "回复内容",
 _CODED = re.compile(r"[A-Za-z0-9０-９.．]+")
 CODED_PLACE = re.compile(r"[A-Za-z]+\d*(?:省|市|区|县)")  # a place name as anonymised exports write it: A市, L6县
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
+# the same in a case's stored search tokens, where the segmenter has split it: "l6 县"
+_CODED_TOKENS = re.compile(r"(?<!\S)([a-z]+\d*) (省|市|区|县)(?!\S)")
 
 
 def shingle_text(text: str) -> str:
@@ -54,6 +56,13 @@ def counted_words(normalised: str) -> list[str]:
     from .segment import words
 
     return words(normalised) + CODED_PLACE.findall(normalised)
+
+
+def token_words(search_text: str) -> set[str]:
+    """The words a corpus counts in a case's stored search tokens (ledger/search.py): the tokens, and each
+    coded place name whole, as `counted_words` counts them in a text (the tokens are lower case, the codes
+    as exports write them are not: l6 县 is L6县)."""
+    return set(search_text.split()) | {a.upper() + b for a, b in _CODED_TOKENS.findall(search_text)}
 
 
 class ReplyCorpus:
