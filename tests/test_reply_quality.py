@@ -21,7 +21,7 @@ TWO_QUESTIONS = ("小区门口路灯坏了三个月，什么时候能修好？�
 @pytest.mark.parametrize("title,text", MESSAGES)
 def test_a_generic_reply_is_flagged_hollow_for_any_message(title, text):
     a = assess_reply(text, GENERIC, title)
-    assert a.hollow
+    assert a.hollow and not a.off_message
     assert a.score < 0.2 and a.relevance < 0.25
     assert not a.basis.present
     assert any("空泛" in n for n in a.notes)
@@ -47,6 +47,8 @@ def test_a_reply_written_for_another_message_is_named_off_topic_and_scores_below
     assert a.off_topic >= OFF_TOPIC_NOTE and "洋湖" in a.off_topic_words and "土方" in a.off_topic_words
     assert any("没有提到" in n and "洋湖" in n for n in a.notes)
     assert a.score < assess_reply(text, GENERIC, title).score
+    # it says something checkable (75%, 8月底): not hollow, but off this message — and the handler is told so
+    assert a.off_message and not a.hollow and a.notes[0].startswith("答复没有针对本留言")
     right = "经核实，景蓉华苑小区停车收费未经业主大会表决，已责令业委会暂停收取，并于6月10日前召开业主大会。"
     b = assess_reply(text, right, title)
     assert b.off_topic < 0.2 and not b.off_topic_words and b.score > 0.5
@@ -137,6 +139,7 @@ def test_api_contract(api):
     assert isinstance(body["basis"]["present"], bool) and 0 <= body["basis"]["strength"] <= 1
     assert isinstance(body["boilerplate"]["flagged"], bool) and 0 <= body["boilerplate"]["share"] <= 1
     assert isinstance(body["unanswered"], list) and isinstance(body["notes"], list) and body["hollow"]
+    assert body["off_message"] is False  # hollow and off the message are two things: saying nothing, or not of this
     status, body = api("disp")("POST", "/api/text/assess_reply", {"text": "", "reply": "x"})
     assert status == 400 and body["error"]["field"] == "text"
     assert api()("POST", "/api/text/assess_reply", {"text": text, "reply": GENERIC})[0] == 401

@@ -42,7 +42,8 @@ class AssessmentOut(Open):
     boilerplate: BoilerplateOut
     unanswered: list[str] = Field(description="the message's points the reply does not address")
     notes: list[str]
-    hollow: bool
+    hollow: bool = Field(description="says nothing: formula, or nothing of the message with nothing to check")
+    off_message: bool = Field(description="says something checkable, but not of this message (a reply to another case?)")
     points: list[PointOut]
     topic: float = Field(ge=0, le=1, description="likeness of message and reply in the topic space (other words, same matter)")
     topicality: float = Field(ge=0, le=1, description="learned: how far the reply speaks to this message (docs/replies.md)")

@@ -54,16 +54,16 @@ def _interval(pos: list[float], neg: list[float], rounds: int = 1000) -> tuple[f
     return float(np.percentile(aucs, 2.5)), float(np.percentile(aucs, 97.5))
 
 
-def _ceiling(own_hollow: list[bool], neg_hollow: list[bool], same_input: list[bool]) -> float:
-    """The most a score can reach that ranks a hollow own reply below any reply that answers the message
-    (as the hollow rule must), every other pair in order: each hollow own reply loses to every negative that
-    is not hollow on the message it is scored on; and a negative whose input is its own reply's — the most
-    similar message answered with the very same text — scores as that own reply does whatever the
-    function of message and reply, so it stands among the own replies that say something and beats half of them."""
-    n = len(own_hollow)
-    saying = 1 - sum(own_hollow) / n
-    answers = sum(not h for h in neg_hollow) / n
-    ties = sum(s and not oh and not nh for s, oh, nh in zip(same_input, own_hollow, neg_hollow, strict=True)) / n
+def _ceiling(own_misses: list[bool], neg_misses: list[bool], same_input: list[bool]) -> float:
+    """The most a score can reach that ranks an own reply that misses its message (hollow, or off it) below
+    any reply that answers it (as the flags must), every other pair in order: each such own reply loses to
+    every negative that answers the message it is scored on; and a negative whose input is its own reply's —
+    the most similar message answered with the very same text — scores as that own reply does whatever the
+    function of message and reply, so it stands among the own replies that answer and beats half of them."""
+    n = len(own_misses)
+    saying = 1 - sum(own_misses) / n
+    answers = sum(not m for m in neg_misses) / n
+    ties = sum(s and not om and not nm for s, om, nm in zip(same_input, own_misses, neg_misses, strict=True)) / n
     return 1 - (1 - saying) * answers - ties * 0.5 * saying
 
 
@@ -146,12 +146,12 @@ def run_dev() -> str:
     order = list(range(len(fit)))
     random.Random(7).shuffle(order)
     parts = [[fit[i] for i in order[:len(fit) // 2]], [fit[i] for i in order[len(fit) // 2:]]]
-    out = ["| dev split | (a) random | (b) most similar | (a) own not hollow | (b) own not hollow |", "|---|---|---|---|---|"]
+    out = ["| dev split | (a) random | (b) most similar | (a) own answering | (b) own answering |", "|---|---|---|---|---|"]
     rows = []
     for name, (train, test) in (("1", (parts[0], parts[1])), ("2", (parts[1], parts[0]))):
         a = _assessed(test, *_fitted(train, test + held))
         own = [x.score for x in a["own"]]
-        saying = [i for i, x in enumerate(a["own"]) if not x.hollow]
+        saying = [i for i, x in enumerate(a["own"]) if not x.misses]
         figures = [_auc(own, [x.score for x in a[k]]) for k in ("random", "similar")]
         figures += [_auc([own[i] for i in saying], [a[k][i].score for i in saying]) for k in ("random", "similar")]
         rows.append(figures)
@@ -182,7 +182,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
     n = len(test)
     result = {"n": n, "fit": len(fit), "auc": {}, "baseline": {}, "parts": {}, "weights": model.weights,
               "bias": model.bias, "vocab": len(model.topics) if model.topics is not None else 0}
-    saying = [i for i, a in enumerate(own) if not a.hollow]  # own replies that say something of their message
+    saying = [i for i, a in enumerate(own) if not a.misses]  # own replies that say something of their message
     result["saying"] = len(saying) / n
     result["auc_saying"] = {k: _auc([parts["score"][i] for i in saying], [neg[k]["score"][i] for i in saying])
                             for k in ("random", "similar")}
@@ -192,8 +192,8 @@ def run(quick: bool = False) -> tuple[str, dict]:
     # that rests on no judgement of the score's, hollow only when it is formula with nothing to check or a line
     formula = [(a.boilerplate.flagged and not a.basis.present) or len(r.strip()) < 15 for a, r in zip(own, replies, strict=True)]
     result["formula"] = sum(formula) / n
-    for key, hollow in (("ceiling", [a.hollow for a in own]), ("ceiling_formula", formula)):
-        result[key] = {k: _ceiling(hollow, [x.hollow for x in done[k]], result["same_input"][k]) for k in ("random", "similar")}
+    for key, hollow in (("ceiling", [a.misses for a in own]), ("ceiling_formula", formula)):
+        result[key] = {k: _ceiling(hollow, [x.misses for x in done[k]], result["same_input"][k]) for k in ("random", "similar")}
     for kind, js in (("random", rand), ("similar", similar)):
         result["auc"][kind] = _auc(parts["score"], neg[kind]["score"])
         result.setdefault("interval", {})[kind] = _interval(parts["score"], neg[kind]["score"])
@@ -201,7 +201,7 @@ def run(quick: bool = False) -> tuple[str, dict]:
         result["parts"][kind] = {p: _auc(parts[p], neg[kind][p]) for p in ("relevance", "completeness", "topic")}
     flagged = [(a, r) for a, r in zip(own, test, strict=True) if a.boilerplate.flagged]
     result.update(
-        flagged=len(flagged) / n, hollow=sum(a.hollow for a in own) / n,
+        flagged=len(flagged) / n, hollow=sum(a.hollow for a in own) / n, off_message=sum(a.off_message for a in own) / n,
         basis=sum(a.basis.present for a in own) / n, p50=percentile(times, 50), p99=percentile(times, 99),
         cpu_p50=percentile(cpu, 50), cpu_p99=percentile(cpu, 99), load=os.getloadavg()[0],
         median_score=float(np.median([a.score for a in own])),
@@ -228,23 +228,24 @@ def _report(r: dict, examples: dict) -> str:
             f"topic space of {r['vocab']:,} words.",
             "", "The 95% interval: 1,000 bootstrap samples of the held-out messages, each with its own reply and its "
             "negative — how far the figure would move on another sample of the same kind of messages.",
-            "", f"Over the {r['saying']:.1%} of messages whose own reply is not itself hollow: AUC "
+            "", f"Over the {r['saying']:.1%} of messages whose own reply the assessment takes to answer them (neither hollow "
+            f"nor off the message): AUC "
             f"{r['auc_saying']['random']:.3f} against a random other reply, {r['auc_saying']['similar']:.3f} against "
             "the most similar message's reply.",
-            "", f"Ceiling of a score that ranks a hollow own reply below any reply that answers the message (the "
-            f"{1 - r['saying']:.1%} hollow own replies × the share of negatives that are not hollow on the message "
-            f"they are scored on, all lost; a negative that is its own reply's very text — "
+            "", f"Ceiling of a score that ranks an own reply that misses its message below any reply that answers it "
+            f"(the {1 - r['saying']:.1%} own replies hollow or off the message × the share of negatives that are neither "
+            f"on the message they are scored on, all lost; a negative that is its own reply's very text — "
             f"{sum(r['same_input']['similar'])} of the most similar messages' replies, "
             f"{sum(r['same_input']['random'])} of the random ones — scores as that own reply, whatever the score, and "
             f"beats half the own replies that say something; every other pair won): {r['ceiling']['random']:.3f} "
             f"against a random other reply, {r['ceiling']['similar']:.3f} against the most similar message's reply. "
             f"The same with only the {r['formula']:.1%} own replies that are formula with nothing to check, or a line, "
-            f"counted hollow (the flag above also takes some answers in other words for hollow): "
+            f"counted as missing (the flags above also take some answers in other words for missing): "
             f"{r['ceiling_formula']['random']:.3f} and {r['ceiling_formula']['similar']:.3f}."]
     shares = r["shares"]
     out += ["", f"Own replies: median score {r['median_score']:.3f}; score ≥ 0.3 / 0.4 / 0.5: "
             + " / ".join(f"{v:.1%}" for v in r["pass_share"].values())
-            + f"; basis present {r['basis']:.1%}; hollow {r['hollow']:.1%}; "
+            + f"; basis present {r['basis']:.1%}; hollow {r['hollow']:.1%}; off the message {r['off_message']:.1%}; "
             f"flagged boilerplate (≥ 60% formula) {r['flagged']:.1%}; boilerplate share median "
             f"{float(np.median(shares)):.2f}, p90 {percentile(shares, 90):.2f}.",
             f"Time per assessment (own reply, the corpus built): wall clock p50 {r['p50']:.1f} ms, p99 "

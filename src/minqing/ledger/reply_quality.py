@@ -84,7 +84,7 @@ def public(a: Assessment) -> dict:
     threshold = min_score()
     return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
-            "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "points": d["points"], "topic": d["topic"],
+            "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "off_message": d["off_message"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
             "other_places": d["other_places"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 

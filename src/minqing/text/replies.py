@@ -28,10 +28,12 @@ pairs over relevance, completeness, the foreign words, topic and other places (t
 topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
 not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
 message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
-formula. A reply is *hollow* when it hardly speaks to the message (topicality under half of
-HOLLOW_TOPICALITY, or under HOLLOW_TOPICALITY with nothing to check), is mostly formula with nothing to
-check, or is a line long; a hollow reply scores at most HOLLOW_MAX, under the default threshold, even
-when it names the message's district ("已转L1区住建局核处").
+formula. A reply is *hollow* (空泛) when it says nothing: it hardly speaks to the message
+(topicality under HOLLOW_TOPICALITY) with nothing to check, is mostly formula with nothing to check, or is a
+line long; it is *off the message* (没有针对本留言) when it does say something checkable, but not of this
+message (topicality under half of HOLLOW_TOPICALITY) — a reply to another case, or an answer in words the
+assessment does not see are this message's. Either scores at most HOLLOW_MAX, under the default threshold,
+even when it names the message's district ("已转L1区住建局核处").
 
 Places are words like any other, a coded one too: anonymised exports write 桃源县 as L6县, and a reply
 naming the message's district speaks of it, one naming another district speaks of another case."""
@@ -111,7 +113,13 @@ class Assessment:
     topicality: float = 0.0
     foreign: float = 0.0
     other_places: list[str] = field(default_factory=list)
+    off_message: bool = False  # says something checkable, but not of this message (hollow: says nothing)
     note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
+
+    @property
+    def misses(self) -> bool:
+        """The reply does not answer this message: it says nothing (hollow), or nothing of it (off_message)."""
+        return self.hollow or self.off_message
 
     @property
     def other_place(self) -> float:
@@ -338,13 +346,14 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
                                    "topic": topic, "other_place": float(bool(theirs))})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
     score = topicality * quality
-    hollow = (topicality < HOLLOW_TOPICALITY / 2 or (topicality < HOLLOW_TOPICALITY and not basis.present)
-              or (boiler.flagged and not basis.present) or len(answer) < 15)
-    if hollow:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
+    hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
+              or len(answer) < 15)
+    off_message = not hollow and topicality < HOLLOW_TOPICALITY / 2
+    if hollow or off_message:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
         score = min(score, HOLLOW_MAX)
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
-                   round(topic, 3), round(topicality, 3), round(foreign, 3), theirs)
+                   round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, off_message)
     a.note_items = notes(a, elsewhere, mine)
     a.notes = [t % v for t, v in a.note_items]
     return a

@@ -18,6 +18,7 @@ def gettext_noop(message: str) -> str:
 
 NOTE = {
     "hollow": gettext_noop("空泛答复：没有针对留言所说的地点、事项和诉求作答，请补充调查结果、处理措施和时限"),
+    "off_message": gettext_noop("答复没有针对本留言：没有说到留言所说的地点、事项和诉求，请核对是否答错了留言，或写明与本留言的关系"),
     "elsewhere": gettext_noop("答复引述的“%(quote)s”不是本留言反映的问题，请核对是否答错了留言"),
     "other_places": gettext_noop("答复说到 %(theirs)s，留言说的是 %(mine)s，请核对是否答错了留言"),
     "strange": gettext_noop("答复说到留言没有提到的 %(words)s，请核对是否答错了留言"),
@@ -62,6 +63,8 @@ def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str,
     out: list[tuple[str, dict]] = []
     if a.hollow:
         out.append((NOTE["hollow"], {}))
+    elif a.off_message:
+        out.append((NOTE["off_message"], {}))
     if elsewhere:
         out.append((NOTE["elsewhere"], {"quote": elsewhere[0][:30]}))
     if a.other_places:

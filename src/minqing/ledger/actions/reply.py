@@ -40,7 +40,8 @@ def do_reply(case, user, f):
     if below and len(reason) < 4:
         missing = f"；未答复：{'；'.join(p[:30] for p in assessment.unanswered[:3])}" if assessment.unanswered else ""
         raise Invalid(f"答复质量评分 {assessment.score:.2f} 低于本县标准 {threshold:.2f}"
-                      f"{'（空泛答复）' if assessment.hollow else ''}{missing}。请补充针对性的答复内容，"
+                      f"{'（空泛答复）' if assessment.hollow else '（没有针对本留言）' if assessment.off_message else ''}"
+                      f"{missing}。请补充针对性的答复内容，"
                       "或在“低于答复质量标准仍发送的理由”中说明理由（至少4个字）", field="override_reason",
                       code="reply_below_threshold")
     _reply(case, user, f, Reply.Kind.REPLY, score=assessment.score, override_reason=reason)
@@ -50,7 +51,7 @@ def do_reply(case, user, f):
     data = {"reply_quality": {"score": assessment.score, "relevance": assessment.relevance,
                               "completeness": assessment.completeness, "basis": assessment.basis.strength,
                               "boilerplate": assessment.boilerplate.share, "hollow": assessment.hollow,
-                              "unanswered": assessment.unanswered[:6], "threshold": threshold}}
+                              "off_message": assessment.off_message, "unanswered": assessment.unanswered[:6], "threshold": threshold}}
     if reason:
         data["override_reason"] = reason
     return data

@@ -25,6 +25,7 @@
                  + interpolate(gettext(" · 话题相近 %(topic)s"), {topic: pct(a.topic || 0)}, true)));
     box.appendChild(head);
     if (a.hollow) box.appendChild(el("p", "error", "⚠ " + gettext("空泛答复：没有针对留言所说的问题作答")));
+    else if (a.off_message) box.appendChild(el("p", "error", "⚠ " + gettext("答复没有针对本留言所说的问题：请核对是否答错了留言")));
     if (a.unanswered.length) {
       box.appendChild(el("p", "", gettext("尚未答复的诉求：")));
       var ul = el("ul");
