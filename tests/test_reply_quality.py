@@ -188,7 +188,11 @@ def test_a_reply_below_the_threshold_needs_a_stated_reason(settings, make_case, 
     with pytest.raises(Invalid) as e:
         perform(county["ha"], case.number, "reply", {"text": GENERIC})
     assert e.value.code == "reply_below_threshold" and e.value.field == "override_reason"
-    assert "低于本县标准" in e.value.message
+    assert "低于本县标准" in e.value.message and "（空泛答复）" in e.value.message
+    another = "经核实，潇楚南路洋湖段路基土质较差需整体换填，目前已完成75%土方，预计2019年8月底完工通车。"
+    with pytest.raises(Invalid) as e:  # says something checkable, but of another case: told so, not "hollow"
+        perform(county["ha"], case.number, "reply", {"text": another})
+    assert "（没有针对本留言）" in e.value.message and "空泛" not in e.value.message
     perform(county["ha"], case.number, "reply", {"text": GENERIC, "override_reason": "群众仅要求登记备案"})
     reply = Reply.objects.get(case=case, kind="reply")
     assert reply.score is not None and reply.score < 0.3 and reply.override_reason == "群众仅要求登记备案"
