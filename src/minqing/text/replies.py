@@ -315,7 +315,8 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     title_bi = _bigrams(title)
     title_cov = len(title_bi & _bigrams(answer)) / len(title_bi) if title_bi else cov
     relevance = min(1.0, (0.75 * cov + 0.25 * title_cov) / 0.7)
-    elsewhere = _elsewhere(f"{title} {text}", answer)
+    message = f"{title} {text}"
+    elsewhere = _elsewhere(message, answer)
     if elsewhere:
         relevance *= 0.5
 
@@ -337,11 +338,11 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     opening = content_of(answer[:OFF_TOPIC_CHARS])  # a reply says what it is about first (bounded time)
     message_words = content_of(title) + content_of(text)
     message_topic = model.vector(message_words)
-    mass, strange = _off_topic(f"{title} {text}", message_topic, opening, corpus, model)
+    mass, strange = _off_topic(message, message_topic, opening, corpus, model)
     foreign = mass / (mass + FOREIGN_MASS)  # never full: a long answer names much, another case's reply more
     off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
     topic = model.similarity(message_topic, opening)
-    theirs, mine = other_places(f"{title} {text}", message_words, opening)
+    theirs, mine = other_places(message, message_words, opening)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
                                    "topic": topic, "other_place": float(bool(theirs))})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
