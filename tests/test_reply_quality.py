@@ -98,6 +98,20 @@ def test_a_reply_naming_another_village_of_the_kind_the_message_names_is_told_to
     assert here.topicality > there.topicality and here.score > there.score
 
 
+def test_a_reply_naming_an_estate_or_firm_the_message_never_names_is_taken_for_another_cases():
+    """Names (places, and words no general dictionary knows) the reply gives and the message does not
+    weigh against it; the message's own names, and everyday words (工作人员), do not."""
+    title, text = MESSAGES[0]
+    reply = "经核实，{}的停车场由物业公司管理，工作人员已责令其按物价部门核定的标准收取停车费，超出部分于5月底前退还。"
+    there = assess_reply(text, reply.format("洋湖片区恒大楼盘"), title)
+    here = assess_reply(text, reply.format("景蓉华苑小区"), title)
+    assert set(there.other_names_words) == {"洋湖", "恒大"} and there.other_names > 0.2
+    assert here.other_names == 0 and here.other_names_words == []
+    assert here.topicality > there.topicality and here.score > there.score
+    off = assess_reply(text, "经核实，洋湖片区恒大楼盘的停车场已按规定整改。", title)
+    assert off.misses and any("洋湖" in n and "恒大" in n and "核对" in n for n in off.notes)
+
+
 @pytest.mark.parametrize("word,named", [("L6县", "L6县"), ("火马冲镇", "火马冲镇"), ("经金罗镇", "金罗镇"),
                                         ("桃花社区", "桃花社区"), ("和平村", "和平村"), ("自然村", None),
                                         ("行政村", None), ("各乡镇", None), ("新农村", None), ("小区", None),

@@ -86,7 +86,8 @@ def public(a: Assessment) -> dict:
             "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
             "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "off_message": d["off_message"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
-            "other_places": d["other_places"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
+            "other_places": d["other_places"], "other_names": d["other_names"],
+            "other_names_words": d["other_names_words"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 
 
 def precedent_replies(case: Case, limit: int = 3) -> list[dict]:

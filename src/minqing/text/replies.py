@@ -22,9 +22,12 @@
   a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words;
 - other places (text/reply_places.py): a county, town or village of a kind the message names, by another
   name — K9县 on a message about L6县: a reply written to another case.
+- other names: the places and names (words no general dictionary knows: an estate, a firm) the reply
+  gives and the message does not — 恒大、洋湖 on a message about 景蓉华苑: another case's reply names its own.
 
 Topicality — how far the reply speaks to this message, all told — is learned from real message–reply
-pairs over relevance, completeness, the foreign words, topic and other places (text/reply_model.py). The score is
+pairs over relevance, completeness, the foreign words, topic, other places and other names
+(text/reply_model.py). The score is
 topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
 not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
 message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
@@ -51,13 +54,14 @@ from .reply_corpus import CODED_PLACE, SHINGLE, ReplyCorpus, fold, sample_corpus
 from .reply_model import FEATURES, ReplyModel, shipped_model
 from .reply_notes import OFF_TOPIC_NOTE, notes
 from .reply_places import other_places
-from .segment import words
+from .segment import general_word, words
 
 MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every point (99% of the TipDM messages are shorter, raw), bounded time
 TERMS = 12  # message words that stand for what it is about
 QUALITY = {"floor": 0.75, "basis": 0.15, "boilerplate": 0.10}
 HOLLOW_TOPICALITY = 0.25
 HOLLOW_MAX = 0.25  # the most a hollow reply scores: below the default threshold (0.3), whatever it names
+NAME_MASS = 20  # reply-rarity of the names a message never gave at which a reply names half of another case
 FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks half of another matter
 OFF_TOPIC_CHARS = 800  # of the reply read for it: a reply says what it is about first (bounded time)
 BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
@@ -113,6 +117,8 @@ class Assessment:
     topicality: float = 0.0
     foreign: float = 0.0
     other_places: list[str] = field(default_factory=list)
+    other_names: float = 0.0  # 0..1: how much the reply names what the message does not (an estate, a firm, a village)
+    other_names_words: list[str] = field(default_factory=list)
     off_message: bool = False  # says something checkable, but not of this message (hollow: says nothing)
     note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
 
@@ -244,6 +250,18 @@ def _off_topic(message: str, topic, reply_words: list[str], corpus: ReplyCorpus,
     return sum(weights.values()), sorted(weights, key=lambda w: (-weights[w], w))
 
 
+def _other_names(message: str, reply_words: list[str], corpus: ReplyCorpus) -> tuple[float, list[str]]:
+    """Names the reply gives that the message does not: places (…小区、…路、…村) and words no general
+    dictionary knows (an estate, a firm, a person: 金碧文华、勋建), that citizens use, each weighted by how
+    rare it is among replies — a reply to another case names its estate, its village, its firm; the topic
+    does not discount them (a name is never another word for the message's). (m ÷ (m + NAME_MASS), names)."""
+    names = {w for w in reply_words if (_is_place(w) or not general_word(w)) and corpus.word_df.get(w, 0) >= 1
+             and not _found(w, message)}
+    weights = {w: corpus.reply_idf(w) for w in names}
+    mass = sum(weights.values())
+    return mass / (mass + NAME_MASS), sorted(weights, key=lambda w: (-weights[w], w))
+
+
 def split_points(title: str, text: str) -> list[str]:
     """The message's distinct points: each sentence that asks, proposes or questions, in order; the
     title when no sentence does (a message that only tells asks what its title says)."""
@@ -343,8 +361,9 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
     topic = model.similarity(message_topic, opening)
     theirs, mine = other_places(message, message_words, opening)
+    names, named = _other_names(message, opening, corpus)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
-                                   "topic": topic, "other_place": float(bool(theirs))})
+                                   "topic": topic, "other_place": float(bool(theirs)), "other_names": names})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
     score = topicality * quality
     hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
@@ -354,7 +373,8 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
         score = min(score, HOLLOW_MAX)
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
-                   round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, off_message)
+                   round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, round(names, 3), named[:8],
+                   off_message)
     a.note_items = notes(a, elsewhere, mine)
     a.notes = [t % v for t, v in a.note_items]
     return a

@@ -21,6 +21,7 @@ NOTE = {
     "off_message": gettext_noop("答复没有针对本留言：没有说到留言所说的地点、事项和诉求，请核对是否答错了留言，或写明与本留言的关系"),
     "elsewhere": gettext_noop("答复引述的“%(quote)s”不是本留言反映的问题，请核对是否答错了留言"),
     "other_places": gettext_noop("答复说到 %(theirs)s，留言说的是 %(mine)s，请核对是否答错了留言"),
+    "other_names": gettext_noop("答复说到的 %(words)s 留言都没有提到，请核对是否答错了留言"),
     "strange": gettext_noop("答复说到留言没有提到的 %(words)s，请核对是否答错了留言"),
     "matched": gettext_noop("相关：答复提到了 %(words)s（相关度 %(share)s）"),
     "topic": gettext_noop("用词与留言不同，但说的是同一类事（话题相近度 %(share)s）"),
@@ -72,6 +73,8 @@ def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str,
                                            "mine": "、".join(message_places[:4])}))
     if a.off_topic_words:
         out.append((NOTE["strange"], {"words": "、".join(a.off_topic_words[:6])}))
+    elif a.misses and a.other_names_words:  # why it was taken for another case's reply
+        out.append((NOTE["other_names"], {"words": "、".join(a.other_names_words[:6])}))
     if a.matched:
         out.append((NOTE["matched"], {"words": "、".join(a.matched[:8]), "share": f"{a.relevance:.0%}"}))
     if a.topic >= TOPIC_NOTE and a.relevance < HOLLOW_RELEVANCE:

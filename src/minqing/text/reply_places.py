@@ -44,6 +44,10 @@ def places(words: list[str] | tuple[str, ...]) -> dict[str, str]:
 def other_places(message: str, message_words: list[str], reply_words: list[str]) -> tuple[list[str], list[str]]:
     """(the reply's places of a kind the message names that the message does not name, the message's
     places of those kinds) — both empty when the reply names none."""
+    named = {name: kind for name, kind in places(reply_words).items() if name not in message}
+    if not named:  # most replies: the message's places need not be read
+        return [], []
     mine = places(message_words)
-    theirs = {name: kind for name, kind in places(reply_words).items() if kind in set(mine.values()) and name not in message}
+    kinds = set(mine.values())
+    theirs = {name: kind for name, kind in named.items() if kind in kinds}
     return list(theirs), [name for name, kind in mine.items() if kind in set(theirs.values())]

@@ -67,6 +67,13 @@ def known_word(word: str) -> bool:
     return jieba.dt.FREQ.get(word, 0) > 0 or word in _loaded_names
 
 
+def general_word(word: str) -> bool:
+    """In jieba's general dictionary, and not a local name taught to it (the unit tree's places, the
+    lexicon's words): 工作人员 is, 金碧文华 or 青山村 is not (text/replies.py: the names a reply gives)."""
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ.get(word, 0) > 0 and word not in _loaded_names
+
+
 def lexicon() -> frozenset[str]:
     return frozenset(_lexicon)
 
