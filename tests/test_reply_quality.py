@@ -98,6 +98,28 @@ def test_a_reply_naming_another_village_of_the_kind_the_message_names_is_told_to
     assert here.topicality > there.topicality and here.score > there.score
 
 
+def test_a_reply_in_other_words_that_share_their_characters_is_counted_by_them():
+    """种植蔬菜 for 种菜: not the message's word, but its characters — counted by their rarity among replies,
+    named to the handler; a reply about another matter holds few of them."""
+    title = "反映B2区市建小区15栋楼上平台种菜问题"
+    text = "平台本是住户的公共区域，但一些住户在平台私自种菜，浇粪水发出阵阵恶臭，请加强监管，禁止这种行为。"
+    near = assess_reply(text, "经调查，社区工作人员对占用楼顶公共区域种植蔬菜进行了统一清理，今后将加强日常巡管。", title)
+    other = assess_reply(text, "经核实，该路段道路硬化工程已列入农村公路建设计划，预计年底前完成水泥路面铺设。", title)
+    assert "种菜" in near.char_words and near.char_cover > other.char_cover + 0.1
+    assert near.topicality > other.topicality
+    if near.relevance < 0.25:
+        assert any("种菜" in n and "按字" in n for n in near.notes)
+    for a in (near, other):
+        assert 0 <= a.char_cover <= 1
+
+
+def test_the_character_cover_needs_no_reply_statistics():
+    from minqing.text.reply_corpus import ReplyCorpus
+
+    a = assess_reply("平台上有人私自种菜", "已对种植蔬菜的行为进行清理", "私自种菜", corpus=ReplyCorpus())
+    assert 0 < a.char_cover <= 1 and "种菜" in a.char_words
+
+
 def test_a_reply_naming_an_estate_or_firm_the_message_never_names_is_taken_for_another_cases():
     """Names (places, and words no general dictionary knows) the reply gives and the message does not
     weigh against it; the message's own names, and everyday words (工作人员), do not."""
@@ -297,3 +319,14 @@ def test_every_figure_stays_in_0_to_1_whatever_the_input(text, reply, title):
     for key in ("score", "relevance", "completeness", "topic", "topicality", "foreign", "off_topic"):
         assert 0 <= d[key] <= 1
     assert 0 <= d["basis"]["strength"] <= 1 and 0 <= d["boilerplate"]["share"] <= 1
+
+
+def test_the_reply_statistics_count_characters_and_keep_them_through_a_file_and_a_merge():
+    from minqing.text.reply_corpus import ReplyCorpus
+
+    corpus = ReplyCorpus.build(["种菜"], ["已清理种植的蔬菜。", "已清理。", "蔬菜已清理"])
+    assert corpus.char_df["清"] == 3 and corpus.char_df["菜"] == 2 and corpus.char_df["种"] == 1
+    assert corpus.char_idf("清") < corpus.char_idf("菜") < corpus.char_idf("种")
+    again = ReplyCorpus.from_json(corpus.to_json())
+    assert again.char_df["菜"] == 2 and "种" not in again.char_df  # a character in one reply says nothing
+    assert again.merged(corpus).char_df["清"] == 6 and again.merged(corpus).replies == 6

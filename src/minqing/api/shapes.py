@@ -52,6 +52,8 @@ class AssessmentOut(Open):
     other_places: list[str] = Field(description="counties, towns or villages the reply names of a kind the message names, by another name")
     other_names: float = Field(ge=0, le=1, description="how much the reply names places and names the message does not (another estate, firm, village)")
     other_names_words: list[str] = Field(description="those names, the weightiest first")
+    char_cover: float = Field(ge=0, le=1, description="relevance by characters: a key term the reply does not hold counts by the share of its characters it holds")
+    char_words: list[str] = Field(description="the message's key terms the reply holds by half their characters or more, not whole")
     threshold: float
     passes: bool
 

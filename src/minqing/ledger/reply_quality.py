@@ -14,9 +14,8 @@ from collections import Counter
 from django.conf import settings
 from django.utils.translation import gettext
 
-from ..text.normalise import normalise
 from ..text.replies import Assessment, assess_reply
-from ..text.reply_corpus import ReplyCorpus, counted_words, fold, sample_corpus, shingles, token_words
+from ..text.reply_corpus import ReplyCorpus, sample_corpus, token_words
 from ..text.reply_notes import Pieces
 from .models import Case, Reply
 from .sampling import sample_ids
@@ -47,10 +46,7 @@ def ledger_corpus() -> ReplyCorpus:
     rows = Reply.objects.filter(id__in=sample_ids(Reply.objects.filter(kind=Reply.Kind.REPLY), SAMPLE).ids)
     corpus = ReplyCorpus(word_df, messages)
     for text in rows.values_list("text", flat=True).iterator(chunk_size=2000):
-        corpus.replies += 1
-        corpus.shingle_df.update(shingles(fold(text)))
-        if corpus.reply_words < REPLY_WORDS:  # segmenting is the costly part: a smaller sample says enough
-            corpus.add_reply_words(counted_words(normalise(text)[:3000]))
+        corpus.add_reply(text, with_words=corpus.reply_words < REPLY_WORDS)  # a smaller sample of words says enough
     if corpus.replies < YOUNG:
         corpus = corpus.merged(sample_corpus())
     _corpus = (time.monotonic(), corpus)
@@ -87,7 +83,8 @@ def public(a: Assessment) -> dict:
             "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "off_message": d["off_message"], "points": d["points"], "topic": d["topic"],
             "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
             "other_places": d["other_places"], "other_names": d["other_names"],
-            "other_names_words": d["other_names_words"], "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
+            "other_names_words": d["other_names_words"], "char_cover": d["char_cover"], "char_words": d["char_words"],
+            "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 
 
 def precedent_replies(case: Case, limit: int = 3) -> list[dict]:

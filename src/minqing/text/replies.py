@@ -1,6 +1,6 @@
 """Does a reply answer the voice? (SPEC C9, C16; docs/replies.md) A pure function over plain strings.
 
-`assess_reply(text, reply, title)` looks at six things, each with the words that drove it:
+`assess_reply(text, reply, title)` looks at nine things, each with the words that drove it:
 
 - relevance: the share of what the message is about — its rarest content words, places first (景蓉华苑,
   停车费, 潇楚南路) weighted by how rare they are among citizens' messages — that the reply speaks of,
@@ -11,8 +11,8 @@
   the points the reply leaves out are named (`unanswered`);
 - basis (text/reply_basis.py): what the citizen can check — a rule or document number, a measured fact,
   a date, a next step (依据、措施、时限) — present or not, with a strength;
-- boilerplate: the share of the reply's characters in runs that many other replies say word for word
-  (text/reply_corpus.py);
+- boilerplate (text/reply_corpus.py): the share of the reply's characters in runs that many other
+  replies say word for word;
 - off topic: what the reply speaks of that the message never raised — words citizens use, weighted by
   how rare they are among replies (another estate, road or school; not 核实 or 工作人员) and by how far
   they are from the message's topic, their mass m read as m / (m + FOREIGN_MASS) (a long answer names
@@ -24,9 +24,11 @@
   name — K9县 on a message about L6县: a reply written to another case.
 - other names: the places and names (words no general dictionary knows: an estate, a firm) the reply
   gives and the message does not — 恒大、洋湖 on a message about 景蓉华苑: another case's reply names its own.
+- characters: relevance again, a key term the reply does not hold counting by the share of its characters
+  it does, by their rarity among replies — 种植蔬菜 for 种菜, 降尘 for 防尘.
 
 Topicality — how far the reply speaks to this message, all told — is learned from real message–reply
-pairs over relevance, completeness, the foreign words, topic, other places and other names
+pairs over relevance, completeness, the foreign words, topic, other places, other names and characters
 (text/reply_model.py). The score is
 topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
 not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
@@ -50,7 +52,7 @@ from dataclasses import asdict, dataclass, field
 from .keywords import content_words
 from .normalise import normalise
 from .reply_basis import Basis, find_basis
-from .reply_corpus import CODED_PLACE, SHINGLE, ReplyCorpus, fold, sample_corpus
+from .reply_corpus import CODED_PLACE, Boilerplate, ReplyCorpus, boilerplate, sample_corpus
 from .reply_model import FEATURES, ReplyModel, shipped_model
 from .reply_notes import OFF_TOPIC_NOTE, notes
 from .reply_places import other_places
@@ -64,7 +66,6 @@ HOLLOW_MAX = 0.25  # the most a hollow reply scores: below the default threshold
 NAME_MASS = 20  # reply-rarity of the names a message never gave at which a reply names half of another case
 FOREIGN_MASS = 80  # reply-rarity of the words a message never used at which a reply speaks half of another matter
 OFF_TOPIC_CHARS = 800  # of the reply read for it: a reply says what it is about first (bounded time)
-BOILERPLATE_AT = 0.6  # share of formula from which a reply is flagged as boilerplate
 POINT_ANSWERED = 0.4  # share of a point's own words the reply must speak of
 MAX_POINTS = 6
 PLACE_BOOST = 1.5
@@ -80,13 +81,6 @@ _CODED = re.compile(r"^[a-z]{0,3}\d+[a-z0-9]*$|^\d")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _ASK = re.compile(r"[？?]|吗|能否|可否|是否|何时|什么时候|为什么|为何|怎么|如何|怎样|请问|希望|建议|要求|恳请|请求|呼吁|"
                   r"应当|应该|尽快|盼|请.{0,8}(解决|处理|查处|整改|核实|回复|答复|落实|帮助|关注|监管|协调|取缔|制止|调查)")
-
-
-@dataclass
-class Boilerplate:
-    flagged: bool
-    share: float
-    phrases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +113,8 @@ class Assessment:
     other_places: list[str] = field(default_factory=list)
     other_names: float = 0.0  # 0..1: how much the reply names what the message does not (an estate, a firm, a village)
     other_names_words: list[str] = field(default_factory=list)
+    char_cover: float = 0.0  # 0..1: relevance by characters (a key term not held counts by its characters held)
+    char_words: list[str] = field(default_factory=list)  # the key terms held by half their characters, not whole
     off_message: bool = False  # says something checkable, but not of this message (hollow: says nothing)
     note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
 
@@ -250,6 +246,28 @@ def _off_topic(message: str, topic, reply_words: list[str], corpus: ReplyCorpus,
     return sum(weights.values()), sorted(weights, key=lambda w: (-weights[w], w))
 
 
+def _char_cover(terms: dict[str, float], reply: str, corpus: ReplyCorpus) -> tuple[float, list[str]]:
+    """Relevance by characters: the message's key terms, one the reply holds counting whole, one it does
+    not by the share of its characters the reply holds anywhere, each character weighted by its rarity
+    among replies (种菜 → 种植蔬菜, 防尘 → 降尘, 书屋 → 卖书: 菜、尘、书 are rare in replies, 的、局 are
+    not). (cover, the terms held by half their characters or more but not whole)."""
+    total = sum(terms.values())
+    if not total:
+        return 0.0, []
+    held, partly = 0.0, []
+    for term, weight in terms.items():
+        if _found(term, reply):
+            held += weight
+            continue
+        rarity = {c: corpus.char_idf(c) if corpus.replies else 1.0 for c in set(term)}  # no replies: plain shares
+        whole = sum(rarity.values())
+        share = sum(r for c, r in rarity.items() if c in reply) / whole if whole else 0.0
+        held += weight * share
+        if share >= 0.5:
+            partly.append(term)
+    return held / total, partly
+
+
 def _other_names(message: str, reply_words: list[str], corpus: ReplyCorpus) -> tuple[float, list[str]]:
     """Names the reply gives that the message does not: places (…小区、…路、…村) and words no general
     dictionary knows (an estate, a firm, a person: 金碧文华、勋建), that citizens use, each weighted by how
@@ -296,31 +314,6 @@ def _check_points(points: list[str], reply: str, corpus: ReplyCorpus, shared: se
     return out
 
 
-def _boilerplate(reply: str, corpus: ReplyCorpus) -> Boilerplate:
-    """The share of the reply's characters inside a shingle that max(5, 1%) of the corpus's replies share."""
-    folded = fold(reply)
-    if len(folded) < SHINGLE or not corpus.replies:
-        return Boilerplate(False, 0.0)
-    at, df = corpus.common_at(), corpus.shingle_df
-    covered = [False] * len(folded)
-    for i in range(len(folded) - SHINGLE + 1):
-        if df.get(folded[i:i + SHINGLE], 0) >= at:
-            covered[i:i + SHINGLE] = [True] * SHINGLE
-    share = sum(covered) / len(folded)
-    phrases, i = [], 0
-    while i < len(folded) and len(phrases) < 5:  # the longest formula runs, for the handler to see
-        if covered[i]:
-            j = i
-            while j < len(folded) and covered[j]:
-                j += 1
-            if j - i >= 8:
-                phrases.append(folded[i:j][:30])
-            i = j
-        else:
-            i += 1
-    return Boilerplate(share >= BOILERPLATE_AT, round(share, 3), phrases)
-
-
 def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: ReplyCorpus | None = None,
                  model: ReplyModel | None = None) -> Assessment:
     corpus = corpus if corpus is not None else sample_corpus()
@@ -352,7 +345,7 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     unanswered = [p.text for p in points if not p.answered]
 
     basis = find_basis(answer)
-    boiler = _boilerplate(answer, corpus)
+    boiler = boilerplate(answer, corpus)
     opening = content_of(answer[:OFF_TOPIC_CHARS])  # a reply says what it is about first (bounded time)
     message_words = content_of(title) + content_of(text)
     message_topic = model.vector(message_words)
@@ -362,8 +355,10 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     topic = model.similarity(message_topic, opening)
     theirs, mine = other_places(message, message_words, opening)
     names, named = _other_names(message, opening, corpus)
+    chars, partly = _char_cover(terms, answer, corpus)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
-                                   "topic": topic, "other_place": float(bool(theirs)), "other_names": names})
+                                   "topic": topic, "other_place": float(bool(theirs)), "other_names": names,
+                                   "char_cover": chars})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
     score = topicality * quality
     hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
@@ -374,7 +369,7 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
                    round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, round(names, 3), named[:8],
-                   off_message)
+                   round(chars, 3), partly[:8], off_message)
     a.note_items = notes(a, elsewhere, mine)
     a.notes = [t % v for t, v in a.note_items]
     return a

@@ -24,6 +24,7 @@ NOTE = {
     "other_names": gettext_noop("答复说到的 %(words)s 留言都没有提到，请核对是否答错了留言"),
     "strange": gettext_noop("答复说到留言没有提到的 %(words)s，请核对是否答错了留言"),
     "matched": gettext_noop("相关：答复提到了 %(words)s（相关度 %(share)s）"),
+    "chars": gettext_noop("答复换了说法提到 %(words)s（按字计的相关度 %(share)s）"),
     "topic": gettext_noop("用词与留言不同，但说的是同一类事（话题相近度 %(share)s）"),
     "missed": gettext_noop("未提到留言中的 %(words)s"),
     "point": gettext_noop("未答复的诉求：“%(point)s”"),
@@ -77,6 +78,8 @@ def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str,
         out.append((NOTE["other_names"], {"words": "、".join(a.other_names_words[:6])}))
     if a.matched:
         out.append((NOTE["matched"], {"words": "、".join(a.matched[:8]), "share": f"{a.relevance:.0%}"}))
+    if a.char_words and a.relevance < HOLLOW_RELEVANCE:
+        out.append((NOTE["chars"], {"words": "、".join(a.char_words[:6]), "share": f"{a.char_cover:.0%}"}))
     if a.topic >= TOPIC_NOTE and a.relevance < HOLLOW_RELEVANCE:
         out.append((NOTE["topic"], {"share": f"{a.topic:.0%}"}))
     if a.missed:
