@@ -98,3 +98,16 @@ def test_the_check_names_another_village_the_draft_speaks_of(live_server, county
         result.get_by_text("请核对是否答错了留言").first.wait_for(timeout=15000)
         assert "青山村" in result.inner_text() and "桃坪界村" in result.inner_text()
         _shot(page, "reply-check-other-place.png")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_sees_a_draft_that_says_the_messages_words_in_other_words(live_server, county, make_case):
+    """种植蔬菜 for 种菜: the draft shares the message's characters, not its words; the handler is told so."""
+    case = _dispatched(make_case, county, "楼上平台本是住户的公共区域，但一些住户在平台私自种菜，浇粪水发出阵阵恶臭，请加强监管。",
+                       "反映楼上平台种菜问题")
+    with _handler_page(live_server) as page:
+        _form, result = _check(page, live_server.url, case.number,
+                               "经调查，社区工作人员对占用楼顶公共区域种植蔬菜进行了统一清理，今后将加强日常巡管。")
+        result.get_by_text("按字计的相关度").first.wait_for(timeout=15000)
+        assert "种菜" in result.inner_text()
+        _shot(page, "reply-check-characters.png")
