@@ -72,18 +72,19 @@ def translated(template: str, values: dict) -> str:
     return gettext(template) % {k: v.translated(gettext) if isinstance(v, Pieces) else v for k, v in values.items()}
 
 
+# what the API shows of an assessment, besides its notes (the words matched and missed are in the notes)
+PUBLIC = ("score", "relevance", "completeness", "basis", "boilerplate", "unanswered", "hollow", "off_message", "points",
+          "topic", "topicality", "off_topic", "off_topic_words", "other_places", "other_names", "other_names_words",
+          "char_cover", "char_words")
+
+
 def public(a: Assessment) -> dict:
     """The API's and the page's shape (the contract of POST /api/text/assess_reply), plus `passes` and
     the threshold it was judged by. The notes are in the page's language (the language picker's cookie;
     the words quoted from the message and the reply stay as written)."""
     d = a.as_dict()
     threshold = min_score()
-    return {"score": d["score"], "relevance": d["relevance"], "completeness": d["completeness"],
-            "basis": d["basis"], "boilerplate": d["boilerplate"], "unanswered": d["unanswered"],
-            "notes": [translated(t, v) for t, v in a.note_items] or d["notes"], "hollow": d["hollow"], "off_message": d["off_message"], "points": d["points"], "topic": d["topic"],
-            "topicality": d["topicality"], "off_topic": d["off_topic"], "off_topic_words": d["off_topic_words"],
-            "other_places": d["other_places"], "other_names": d["other_names"],
-            "other_names_words": d["other_names_words"], "char_cover": d["char_cover"], "char_words": d["char_words"],
+    return {**{k: d[k] for k in PUBLIC}, "notes": [translated(t, v) for t, v in a.note_items] or d["notes"],
             "threshold": threshold, "passes": threshold <= 0 or a.score >= threshold}
 
 
