@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 
+from .cut import lcut
 from .similar import TermStats
 
 SUFFIXES = ("大道", "路", "街", "巷", "小区", "花园", "花苑", "公寓", "大厦", "广场", "公园", "社区", "村", "镇",
@@ -78,7 +79,7 @@ def places(text: str, known: Iterable[str] = (), limit: int = 6) -> list[str]:
         if len(name) >= 2 and (i := text.find(name)) >= 0:
             found.append((i, name))
     pos, run = 0, []  # run: the name-like words just before this one, (word, start), nearest last
-    for word in jieba.cut(text):
+    for word in lcut(text):
         start = pos
         pos += len(word)
         flag = tags.get(word) or ("x" if not word.strip() or not word[0].isalnum() else "n")  # unknown: a name
