@@ -6,7 +6,7 @@ import random
 import jieba
 import pytest
 
-from minqing.text.cut import lcut
+from minqing.text.cut import lcut, lcut_for_search
 from tests.conftest import shared_file
 
 CRAFTED = [
@@ -27,6 +27,7 @@ CRAFTED = [
 @pytest.mark.parametrize("text", CRAFTED)
 def test_crafted_text_is_cut_as_jieba_cuts_it(text):
     assert lcut(text) == jieba.lcut(text)
+    assert lcut_for_search(text) == jieba.lcut_for_search(text)
 
 
 def test_a_word_taught_counts_at_once_and_not_after_it_is_forgotten():
@@ -50,7 +51,7 @@ def test_real_messages_and_replies_are_cut_as_jieba_cuts_them():
 
     rows = read_replies(shared_file("messages_with_replies.xlsx"))
     texts = [t for row in random.Random(3).sample(rows, 150) for t in row]
-    differ = [t[:40] for t in texts if lcut(t) != jieba.lcut(t)]
+    differ = [t[:40] for t in texts if lcut(t) != jieba.lcut(t) or lcut_for_search(t) != jieba.lcut_for_search(t)]
     assert not differ
 
 

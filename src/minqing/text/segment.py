@@ -12,7 +12,7 @@ import threading
 
 import jieba
 
-from .cut import lcut
+from .cut import lcut, lcut_for_search
 
 jieba.setLogLevel(logging.WARNING)
 _lock = threading.Lock()
@@ -119,7 +119,7 @@ def words(text: str) -> list[str]:
 def search_tokens(text: str) -> str:
     """Index form: the search-mode cut (long words also yield their sub-words), space-joined."""
     seen, out = set(), []
-    for w in jieba.cut_for_search(_breaks(text)):
+    for w in lcut_for_search(_breaks(text)):
         w = _PUNCT.sub("", w).lower()
         if w and w not in STOPWORDS and w not in seen:
             seen.add(w)
