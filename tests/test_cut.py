@@ -76,3 +76,12 @@ def test_a_unit_name_stays_when_the_lexicon_drops_it():
     segment.set_lexicon(["巘嶂新村"])
     segment.set_lexicon(())
     assert segment.known_word("巘嶂新村") and not segment.general_word("巘嶂新村")
+
+
+def test_the_segmentation_benchmark_prints_both_cuts_and_finds_them_alike(capsys):
+    from minqing.bench import segment
+
+    shared_file("messages_with_replies.xlsx")
+    segment.main(["--passes", "1", "--sample", "120"])
+    out = capsys.readouterr().out
+    assert "alike    120 of 120 texts" in out and "jieba.lcut" in out and "k characters/s" in out

@@ -1,4 +1,4 @@
-"""Segmentation benchmark: `python -m minqing.bench segment [--passes N]`.
+"""Segmentation benchmark: `python -m minqing.bench segment [--passes N] [--sample N]`.
 
 Every title, message and reply of the shared files (../shared/data/tipdm2020c: messages_with_replies,
 messages_labeled, messages_with_votes) cut by jieba's accurate cut (`jieba.lcut`, the baseline) and by
@@ -9,10 +9,11 @@ Every word minqing reads — the index, the classifier, the reply check — goes
 from __future__ import annotations
 
 import argparse
+import random
 import time
 
 from ._report import log
-from .replies import FILE, OTHER_MESSAGES
+from .replies import FILE, OTHER_MESSAGES, SEED
 
 
 def _texts() -> list[str]:
@@ -33,8 +34,11 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser(prog="python -m minqing.bench segment", description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--sample", type=int, default=0, help="that many texts drawn at random (default: all)")
     args = ap.parse_args(argv)
     texts = _texts()
+    if 0 < args.sample < len(texts):
+        texts = random.Random(SEED).sample(texts, args.sample)
     if not texts:
         raise SystemExit(f"no shared data at {FILE.parent}")
     jieba.dt.check_initialized()
