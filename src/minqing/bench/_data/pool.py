@@ -102,8 +102,7 @@ class Babbler:
     END = frozenset("。！？!?；;")
 
     def __init__(self, pool: list[PoolItem]):
-        import jieba
-
+        from ...text.cut import lcut
         from ...text.segment import STOPWORDS
 
         self.stop = STOPWORDS
@@ -111,7 +110,7 @@ class Babbler:
         self.next: dict[str, list[str]] = {}
         for item in pool:
             for sentence, _tokens in item.sentences:
-                ws = [w for w in jieba.lcut(sentence) if w.strip()]
+                ws = [w for w in lcut(sentence) if w.strip()]
                 if len(ws) < 3:
                     continue
                 self.starts.append(ws[0])
