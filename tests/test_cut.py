@@ -62,9 +62,11 @@ def test_words_taught_and_forgotten_leave_the_dictionary_as_it_was():
 
     jieba.dt.check_initialized()
     total, dictionary_word = jieba.dt.total, jieba.dt.FREQ["工作人员"]
-    segment.set_lexicon(["巘嶂峪湾", "工作人员"])
-    assert jieba.dt.total != total and "巘嶂峪湾" in lcut("巘嶂峪湾的路")
-    segment.set_lexicon(())
+    try:
+        segment.set_lexicon(["巘嶂峪湾", "工作人员"])
+        assert jieba.dt.total != total and "巘嶂峪湾" in lcut("巘嶂峪湾的路")
+    finally:
+        segment.set_lexicon(())
     assert jieba.dt.total == total and jieba.dt.FREQ["工作人员"] == dictionary_word
     assert not segment.known_word("巘嶂峪湾")
 
@@ -72,10 +74,19 @@ def test_words_taught_and_forgotten_leave_the_dictionary_as_it_was():
 def test_a_unit_name_stays_when_the_lexicon_drops_it():
     from minqing.text import segment
 
-    segment.add_words(["巘嶂新村"])
-    segment.set_lexicon(["巘嶂新村"])
-    segment.set_lexicon(())
-    assert segment.known_word("巘嶂新村") and not segment.general_word("巘嶂新村")
+    jieba.dt.check_initialized()
+    total = jieba.dt.total
+    try:
+        segment.add_words(["巘嶂新村"])
+        segment.set_lexicon(["巘嶂新村"])
+        segment.set_lexicon(())
+        assert segment.known_word("巘嶂新村") and not segment.general_word("巘嶂新村")
+    finally:  # the unit forgotten again, so that the tests after cut against the dictionary as it was
+        segment.set_lexicon(())
+        segment._units.discard("巘嶂新村")
+        segment._before.pop("巘嶂新村", None)
+        jieba.dt.FREQ.pop("巘嶂新村", None)
+        jieba.dt.total = total
 
 
 def test_the_segmentation_benchmark_prints_both_cuts_and_finds_them_alike(capsys):
