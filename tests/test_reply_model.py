@@ -44,10 +44,11 @@ def test_the_shipped_model_is_learned_with_sensible_signs():
     assert model.weights["relevance"] > 0 and model.weights["topic"] > 0
     assert model.weights["char_cover"] > 0
     assert model.weights["foreign"] < 0 and model.weights["other_place"] < 0 and model.weights["other_names"] < 0
+    assert model.weights["other_city"] < 0
     low = model.topicality({"relevance": 0, "completeness": 0, "foreign": 1, "topic": 0, "other_place": 1,
-                            "other_names": 1, "char_cover": 0})
+                            "other_names": 1, "char_cover": 0, "other_city": 1})
     high = model.topicality({"relevance": 1, "completeness": 1, "foreign": 0, "topic": 1, "other_place": 0,
-                             "other_names": 0, "char_cover": 1})
+                             "other_names": 0, "char_cover": 1, "other_city": 0})
     assert 0 <= low < 0.05 and 0.95 < high <= 1
 
 

@@ -98,6 +98,27 @@ def test_a_reply_naming_another_village_of_the_kind_the_message_names_is_told_to
     assert here.topicality > there.topicality and here.score > there.score
 
 
+def test_a_reply_naming_only_another_citys_coded_places_is_told_to_check():
+    """Coded places carry their city in their letters (A8县 is A市's): a precedent's reply for A8县 sent on a
+    message about J11市 names another city, whatever kinds the two name; a county of the message's own
+    city, or a message that names no coded place, says nothing of it."""
+    from minqing.text.reply_places import city, other_cities
+
+    assert [city(w) for w in ("A8县", "J11市", "A市", "K10县", "西地省", "独生子女")] == ["A", "J", "A", "K", None, None]
+    assert other_cities(["J11市", "独生子女"], ["A8县", "政策"]) == (["A8县"], ["J11市"])
+    assert other_cities(["A市"], ["A7县"]) == ([], []) and other_cities(["独生子女"], ["A7县"]) == ([], [])
+    assert other_cities(["J11市"], ["A8县", "J11市"]) == ([], [])  # it names the message's city too
+    title, text = "咨询J11市独生子女证的问题", "J11市独生子女父母没有办理独生子女证的，现在还能补办并领取独生子女优待金吗？"
+    reply = "经核实，{}对农村独生子女家庭的奖励有独生子女保健费和农村奖扶，补办独生子女证请到户籍所在地乡镇计生办申请。"
+    there = assess_reply(text, reply.format("A8县"), title)
+    here = assess_reply(text, reply.format("J11市"), title)
+    assert there.other_cities == ["A8县"] and there.other_city == 1 and here.other_cities == []
+    assert any("A8县" in n and "J11市" in n and "核对" in n for n in there.notes)
+    assert here.topicality > there.topicality and here.score > there.score
+    assert there.score <= HOLLOW_MAX  # it does not pass without a stated reason
+    assert "other_cities" in there.as_dict()
+
+
 def test_a_reply_in_other_words_that_share_their_characters_is_counted_by_them():
     """种植蔬菜 for 种菜: not the message's word, but its characters — counted by their rarity among replies,
     named to the handler; a reply about another matter holds few of them."""

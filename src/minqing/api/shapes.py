@@ -50,6 +50,7 @@ class AssessmentOut(Open):
     off_topic: float = Field(ge=0, le=1, description="how much the reply speaks of what the message never raised")
     off_topic_words: list[str]
     other_places: list[str] = Field(description="counties, towns or villages the reply names of a kind the message names, by another name")
+    other_cities: list[str] = Field(description="coded places (A8县) the reply names, all of other cities than every coded place the message names (J11市)")
     other_names: float = Field(ge=0, le=1, description="how much the reply names places and names the message does not (another estate, firm, village)")
     other_names_words: list[str] = Field(description="those names, the weightiest first")
     char_cover: float = Field(ge=0, le=1, description="relevance by characters: a key term the reply does not hold counts by the share of its characters it holds")

@@ -74,7 +74,7 @@ def translated(template: str, values: dict) -> str:
 
 # what the API shows of an assessment, besides its notes (the words matched and missed are in the notes)
 PUBLIC = ("score", "relevance", "completeness", "basis", "boilerplate", "unanswered", "hollow", "off_message", "points",
-          "topic", "topicality", "off_topic", "off_topic_words", "other_places", "other_names", "other_names_words",
+          "topic", "topicality", "off_topic", "off_topic_words", "other_places", "other_cities", "other_names", "other_names_words",
           "char_cover", "char_words")
 
 

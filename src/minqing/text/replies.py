@@ -1,6 +1,6 @@
 """Does a reply answer the voice? (SPEC C9, C16; docs/replies.md) A pure function over plain strings.
 
-`assess_reply(text, reply, title)` looks at nine things, each with the words that drove it:
+`assess_reply(text, reply, title)` looks at ten things, each with the words that drove it:
 
 - relevance: the share of what the message is about — its rarest content words, places first (景蓉华苑,
   停车费, 潇楚南路) weighted by how rare they are among citizens' messages — that the reply speaks of,
@@ -22,14 +22,16 @@
   a reply about 音量 and 广场舞 speaks of a message about 噪音 in other words;
 - other places (text/reply_places.py): a county, town or village of a kind the message names, by another
   name — K9县 on a message about L6县: a reply written to another case.
+- other cities (text/reply_places.py): coded places (A8县) all of other cities than the message's (J11市):
+  a coded name's letters are its city, so a reply for another city's case is seen whatever kinds the two name.
 - other names: the places and names (words no general dictionary knows: an estate, a firm) the reply
   gives and the message does not — 恒大、洋湖 on a message about 景蓉华苑: another case's reply names its own.
 - characters: relevance again, a key term the reply does not hold counting by the share of its characters
   it does, by their rarity among replies — 种植蔬菜 for 种菜, 降尘 for 防尘.
 
 Topicality — how far the reply speaks to this message, all told — is learned from real message–reply
-pairs over relevance, completeness, the foreign words, topic, other places, other names and characters
-(text/reply_model.py). The score is
+pairs over relevance, completeness, the foreign words, topic, other places, other names, characters and
+other cities (text/reply_model.py). The score is
 topicality × (0.75 + 0.15 × basis strength + 0.10 × the share that is not formula): a reply that does
 not speak to the message scores near 0.1–0.2 however many documents it cites, one that speaks of another
 message's matters near 0; one that answers loses up to a quarter for saying nothing checkable in a
@@ -55,7 +57,7 @@ from .reply_basis import Basis, find_basis
 from .reply_corpus import CODED_PLACE, Boilerplate, ReplyCorpus, boilerplate, sample_corpus
 from .reply_model import FEATURES, ReplyModel, shipped_model
 from .reply_notes import OFF_TOPIC_NOTE, notes
-from .reply_places import other_places
+from .reply_places import other_cities, other_places
 from .segment import general_word, words
 
 MAX_CHARS = 2000  # of the message and of the reply: enough for nearly every point (99% of the TipDM messages are shorter, raw), bounded time
@@ -116,6 +118,7 @@ class Assessment:
     char_cover: float = 0.0  # 0..1: relevance by characters (a key term not held counts by its characters held)
     char_words: list[str] = field(default_factory=list)  # the key terms held by half their characters, not whole
     off_message: bool = False  # says something checkable, but not of this message (hollow: says nothing)
+    other_cities: list[str] = field(default_factory=list)  # coded places of other cities than the message's (A8县 for J11市)
     note_items: list[tuple[str, dict]] = field(default_factory=list, repr=False)  # the notes as (template, values)
 
     @property
@@ -127,6 +130,11 @@ class Assessment:
     def other_place(self) -> float:
         """1 when the reply names a county, town or village of a kind the message names, by another name."""
         return float(bool(self.other_places))
+
+    @property
+    def other_city(self) -> float:
+        """1 when the reply names only coded places of other cities than the message's (text/reply_places.py)."""
+        return float(bool(self.other_cities))
 
     def figures(self) -> dict[str, float]:
         """What the learned topicality is computed from (text/reply_model.py)."""
@@ -354,11 +362,12 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     off_topic = foreign * (1 - relevance)  # a reply that speaks of its message is not off it
     topic = model.similarity(message_topic, opening)
     theirs, mine = other_places(message, message_words, opening)
+    far, cities = other_cities(message_words, opening)
     names, named = _other_names(message, opening, corpus)
     chars, partly = _char_cover(terms, answer, corpus)
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
                                    "topic": topic, "other_place": float(bool(theirs)), "other_names": names,
-                                   "char_cover": chars})
+                                   "char_cover": chars, "other_city": float(bool(far))})
     quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
     score = topicality * quality
     hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
@@ -366,10 +375,12 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     off_message = not hollow and topicality < HOLLOW_TOPICALITY / 2
     if hollow or off_message:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
         score = min(score, HOLLOW_MAX)
+    if far:  # a precedent written for another city's case does not go out without a stated reason either
+        score = min(score, HOLLOW_MAX)
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
                    round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, round(names, 3), named[:8],
-                   round(chars, 3), partly[:8], off_message)
-    a.note_items = notes(a, elsewhere, mine)
+                   round(chars, 3), partly[:8], off_message, other_cities=far)
+    a.note_items = notes(a, elsewhere, mine + [c for c in cities if c not in mine])
     a.notes = [t % v for t, v in a.note_items]
     return a

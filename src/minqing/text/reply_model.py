@@ -1,11 +1,12 @@
 """How far a reply speaks to its message, learned (pure; docs/replies.md): the *topicality* of a reply,
-a logistic regression over seven figures the assessment already explains — relevance (the message's
+a logistic regression over eight figures the assessment already explains — relevance (the message's
 words the reply holds), completeness (its points answered), foreign (how much the reply speaks of what
 the message never raised), topic (the cosine of the two texts in a topic space learned from real
 messages and replies, text/reply_topics.py: a reply in other words than the message's still speaks of
 it) and other_place (1 when the reply names another county, town or village than the message's,
 text/reply_places.py) and other_names (how much the reply names places and names — an estate, a firm —
-the message does not) and char_cover (relevance by characters: 种植蔬菜 for 种菜). Its weights are learned from real message–reply pairs: a message's own reply against the replies of
+the message does not) and char_cover (relevance by characters: 种植蔬菜 for 种菜) and other_city (1 when the
+reply names only coded places of other cities than the message's: A8县 for J11市). Its weights are learned from real message–reply pairs: a message's own reply against the replies of
 random other messages, every figure computed out of fold (the word statistics from one half of the
 pairs, the figures of the other half, then the other way), so the weights never see figures of a
 message the statistics were built with.
@@ -29,7 +30,7 @@ from .reply_topics import TopicSpace, cosine
 
 DATA = Path(__file__).parent / "data"
 TOPICS, WEIGHTS = DATA / "reply_topics.npz", DATA / "reply_model.json"
-FEATURES = ("relevance", "completeness", "foreign", "topic", "other_place", "other_names", "char_cover")
+FEATURES = ("relevance", "completeness", "foreign", "topic", "other_place", "other_names", "char_cover", "other_city")
 NEGATIVES = 3  # random other messages' replies per message to learn from …
 SIMILAR = 1  # … and the replies of its most similar messages (a precedent's reply sent unadapted)
 SEED = 2026

@@ -69,9 +69,9 @@ def notes(a, elsewhere: list[str], message_places: list[str]) -> list[tuple[str,
         out.append((NOTE["off_message"], {}))
     if elsewhere:
         out.append((NOTE["elsewhere"], {"quote": elsewhere[0][:30]}))
-    if a.other_places:
-        out.append((NOTE["other_places"], {"theirs": "、".join(a.other_places[:4]),
-                                           "mine": "、".join(message_places[:4])}))
+    if a.other_places or a.other_cities:
+        theirs = a.other_places + [c for c in a.other_cities if c not in a.other_places]
+        out.append((NOTE["other_places"], {"theirs": "、".join(theirs[:4]), "mine": "、".join(message_places[:4])}))
     if a.off_topic_words:
         out.append((NOTE["strange"], {"words": "、".join(a.off_topic_words[:6])}))
     elif a.misses and a.other_names_words:  # why it was taken for another case's reply

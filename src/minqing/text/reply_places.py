@@ -7,7 +7,14 @@ The names are the assessment's content words: a coded name (L6县, A2区: how an
 桃源县 or 岳麓区) is one word; a real one is a word ending in 县、镇、乡、街道、村 or 社区 with a name of at
 least two characters before it — not a kind of place (自然村、行政村、贫困县) and without the word
 glued before it (经金罗镇 is 金罗镇; 各乡镇 and 由镇村 name none). Real 市 and 区 are left out: they end
-too many words that are not places (超市、小区、景区、城区)."""
+too many words that are not places (超市、小区、景区、城区).
+
+Coded names say one thing more: their letters are the city they belong to (A3区 and A7县 are A市's, K4县
+is K市's — the anonymised exports code a province's cities by letter and their districts and counties by
+letter and number). A reply that names only coded places of other cities than every one the message names
+— A8县 on a message about J11市 — was written to another city's case, whatever kinds the two name
+(`other_cities`). Real names carry no such sign (minqing holds no gazetteer), so in a county's own
+ledger, which names its places by their real names, this finds nothing."""
 
 from __future__ import annotations
 
@@ -34,6 +41,22 @@ def place(word: str) -> tuple[str, str] | None:
     if len(stem) < 2 or stem[0] in _GLUE or stem in _NOT_NAMES:
         return None
     return stem + kind, kind
+
+
+def city(word: str) -> str | None:
+    """The city a coded place belongs to, by its letters (A3区, A市 → A); None for any other word."""
+    return word.rstrip("0123456789省市区县").upper() if CODED_PLACE.fullmatch(word) else None
+
+
+def other_cities(message_words: list[str] | tuple[str, ...], reply_words: list[str] | tuple[str, ...]
+                 ) -> tuple[list[str], list[str]]:
+    """(the reply's coded places, the message's) when both name coded places and no city of the reply's is
+    one of the message's — both empty otherwise (the message names none: nothing to compare with)."""
+    theirs = {w: city(w) for w in reply_words if city(w)}
+    mine = {w: city(w) for w in message_words if city(w)}
+    if not theirs or not mine or set(theirs.values()) & set(mine.values()):
+        return [], []
+    return list(theirs), list(mine)
 
 
 def places(words: list[str] | tuple[str, ...]) -> dict[str, str]:
