@@ -1,6 +1,6 @@
 """How far readers tell a message's own reply from the most similar message's:
-`python -m minqing.bench reply_reading make DIR [--n 160] [--blocks 4]` and
-`python -m minqing.bench reply_reading score DIR`.
+`python -m minqing.bench reply_reading make DIR [--n 160] [--blocks 4] [--single]` and
+`python -m minqing.bench reply_reading score DIR` (the study of 2026-12-03: benchmarks/reply_reading/).
 
 Goal (b) of the reply benchmark (docs/replies.md) asks the score to tell a message's own reply from
 the reply written to the most similar other message at an AUC of 0.95. Whether any reader of the text
@@ -10,7 +10,9 @@ message (title and text) and the two replies as A and B in a random order. It wr
 block (`sheet-K.md`, to be read by two readers each) and the key (`key.json`: which letter is the
 message's own reply, and the rows). Readers rate each reply 0–10 (how sure that it was written to this
 message) and say which one it is, in `reading-K-R.jsonl`, one line per item:
-`{"item": 7, "A": 8, "B": 2, "choice": "A", "why": "…"}`.
+`{"item": 7, "A": 8, "B": 2, "choice": "A", "why": "…"}`. With `--single` each item is the message and
+one reply, its own or the most similar message's, and a message's two replies are in two sheets half the
+blocks apart, so that no reader sees both — what the score sees; a line is `{"item": 7, "rating": 8}`.
 
 `score` reads the readings beside the key and prints, for each reader, for each block's two readers
 together (the mean of their ratings) and for minqing's score on the same items (its corpus and model
