@@ -328,7 +328,7 @@ def test_the_case_page_offers_the_check_and_best_scored_precedents(settings, cli
     assert "检查答复" in page and "reply_check.js" in page and "override_reason" in page
     assert 'data-testid="precedent-replies"' in page and "更换灯具" in page
     assert "<script>" not in page.split("<body")[1].replace("<script src=", "")  # no inline script (CSP)
-    assert "答复质量检查" in client.get("/docs/replies").content.decode()
+    assert "答复质量检查" in (help_page := client.get("/docs/replies").content.decode()) and "别处地名和名称" in help_page
 
 
 @pytest.mark.parametrize("text,reply,title", [
