@@ -99,3 +99,12 @@ def test_the_same_draw_as_the_committed_study(tmp_path, shared_file):
     make(tmp_path, 160, 4)
     assert json.loads((tmp_path / "key.json").read_text(encoding="utf-8")) == \
         json.loads((READINGS / "pair" / "key.json").read_text(encoding="utf-8"))
+
+
+def test_the_one_reply_design_needs_an_even_number_of_sheets(tmp_path, shared_file):
+    """A message's two replies go to sheets half the blocks apart: with an odd number they could meet."""
+    from minqing.bench.reply_reading import main
+
+    with pytest.raises(SystemExit, match="even"):
+        main(["make", str(tmp_path), "--single", "--blocks", "3"])
+    assert not (tmp_path / "key.json").exists()

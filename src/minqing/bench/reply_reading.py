@@ -82,7 +82,7 @@ def _drawn(n: int) -> tuple[list, list[int], list[int], random.Random]:
     _fit, test = _split()
     _rand, similar = _negatives([normalise(f"{t} {x}") for t, x, _r in test], random.Random(SEED))
     rng = random.Random(SEED + 1)
-    return test, rng.sample(range(len(test)), n), similar, rng
+    return test, rng.sample(range(len(test)), min(n, len(test))), similar, rng
 
 
 def make_single(out: Path, n: int, blocks: int) -> None:
@@ -120,7 +120,7 @@ def make(out: Path, n: int, blocks: int) -> None:
     for b, sheet in enumerate(sheets, start=1):
         (out / f"sheet-{b}.md").write_text("".join(sheet), encoding="utf-8")
     (out / "key.json").write_text(json.dumps(key, indent=1), encoding="utf-8")
-    log(f"{n} items in {blocks} sheets and the key written to {out}")
+    log(f"{len(key)} items in {blocks} sheets and the key written to {out}")
 
 
 def _lines(path: Path) -> list[dict]:
@@ -220,6 +220,9 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if not FILE.exists():
         raise SystemExit(f"skipped: {FILE} not found (set MINQING_SHARED_DATA)")
+    if args.n < 2 or args.blocks < 1 or (args.single and args.blocks % 2):
+        raise SystemExit("--n must be at least 2 and --blocks at least 1; with --single, --blocks must be even "
+                         "(a message's two replies go to sheets half the blocks apart)")
     if args.action == "make":
         (make_single if args.single else make)(args.folder, args.n, args.blocks)
     else:
