@@ -373,9 +373,9 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
               or len(answer) < 15)
     off_message = not hollow and topicality < HOLLOW_TOPICALITY / 2
-    if hollow or off_message:  # "已转L1区住建局核处" names the message's district and still says nothing: it does not pass
-        score = min(score, HOLLOW_MAX)
-    if far:  # a precedent written for another city's case does not go out without a stated reason either
+    # "已转L1区住建局核处" names the message's district and still says nothing, and a precedent written for
+    # another city's case answers another case: neither passes without a stated reason
+    if hollow or off_message or far:
         score = min(score, HOLLOW_MAX)
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
