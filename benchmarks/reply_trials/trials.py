@@ -31,16 +31,16 @@ from sklearn.metrics import roc_auc_score
 from minqing.bench import replies as bench
 from minqing.text import reply_model as rm
 from minqing.text.normalise import normalise
-from minqing.text.replies import HOLLOW_MAX, HOLLOW_TOPICALITY, QUALITY, assess_reply, content_of
+from minqing.text.replies import MAX_CHARS, assess_reply, content_of, final_score
 from minqing.text.reply_corpus import ReplyCorpus
 
 CACHE = Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "minqing-reply-trials.pkl"
 NEIGHBOURS = 20
 
 
-def _record(a, ti: int, ri: int, label: int) -> dict:
-    quality = QUALITY["floor"] + QUALITY["basis"] * a.basis.strength + QUALITY["boilerplate"] * (1 - a.boilerplate.share)
-    return {"f": a.figures(), "q": quality, "basis": a.basis.present, "boiler": a.boilerplate.flagged,
+def _record(a, ti: int, ri: int, label: int, reply: str) -> dict:
+    """What the score is made of besides the topicality: the reply's basis, formula, length and places."""
+    return {"f": a.figures(), "basis": a.basis, "boiler": a.boilerplate, "chars": len(normalise(reply[:MAX_CHARS])),
             "far": bool(a.other_cities), "ti": ti, "ri": ri, "y": label}
 
 
@@ -65,16 +65,17 @@ def build() -> None:
             for i, (title, text, _r) in enumerate(scored):
                 others = [(i + rng.randrange(1, len(scored))) % len(scored) for _ in range(rm.NEGATIVES)] + near[i]
                 for j, label in [(i, 1)] + [(j, 0) for j in others]:
-                    r = _record(assess_reply(text, scored[j][2], title, corpus=corpus, model=plain), i, j, label)
+                    a = assess_reply(text, scored[j][2], title, corpus=corpus, model=plain)
+                    r = _record(a, i, j, label, scored[j][2])
                     learning.append(r | {"fold": k})
         corpus = ReplyCorpus.build((f"{t} {x}" for t, x, _r in train), (r for _t, _x, r in train))
         rand, similar = bench._negatives([normalise(f"{t} {x}") for t, x, _r in test], random.Random(bench.SEED))
         tested = {"own": [], "random": [], "similar": []}
         for i, (title, text, reply) in enumerate(test):
-            tested["own"].append(_record(assess_reply(text, reply, title, corpus=corpus, model=plain), i, i, 1))
+            tested["own"].append(_record(assess_reply(text, reply, title, corpus=corpus, model=plain), i, i, 1, reply))
             for kind, js in (("random", rand), ("similar", similar)):
                 a = assess_reply(text, test[js[i]][2], title, corpus=corpus, model=plain)
-                tested[kind].append(_record(a, i, js[i], 0))
+                tested[kind].append(_record(a, i, js[i], 0, test[js[i]][2]))
         out.append({"train": train, "test": test, "halves": halves, "learning": learning, "tested": tested})
     CACHE.write_bytes(pickle.dumps(out))
 
@@ -137,10 +138,7 @@ def _split_aucs(si: int, s: dict, extra) -> list[float]:
 
     def score(r):
         top = 1 / (1 + math.exp(-(lr.intercept_[0] + float(np.dot(lr.coef_[0], row(r, ("test", si), s["test"]))))))
-        hollow = ((top < HOLLOW_TOPICALITY and not r["basis"]) or (r["boiler"] and not r["basis"])
-                  or len(normalise(s["test"][r["ri"]][2][:2000])) < 15)
-        capped = hollow or top < HOLLOW_TOPICALITY / 2 or r["far"]
-        return min(top * r["q"], HOLLOW_MAX) if capped else top * r["q"]
+        return final_score(top, r["basis"], r["boiler"], r["chars"], r["far"])[0]
     own = [score(r) for r in s["tested"]["own"]]
     aucs = []
     for kind in ("random", "similar"):

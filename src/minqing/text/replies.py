@@ -322,6 +322,21 @@ def _check_points(points: list[str], reply: str, corpus: ReplyCorpus, shared: se
     return out
 
 
+def final_score(topicality: float, basis: Basis, boiler: Boilerplate, answer_chars: int,
+                other_city: bool) -> tuple[float, bool, bool]:
+    """The score from the topicality and the reply's quality: (score, hollow, off_message)."""
+    quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
+    score = topicality * quality
+    hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
+              or answer_chars < 15)
+    off_message = not hollow and topicality < HOLLOW_TOPICALITY / 2
+    # "已转L1区住建局核处" names the message's district and still says nothing, and a precedent written for
+    # another city's case answers another case: neither passes without a stated reason
+    if hollow or off_message or other_city:
+        score = min(score, HOLLOW_MAX)
+    return score, hollow, off_message
+
+
 def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: ReplyCorpus | None = None,
                  model: ReplyModel | None = None) -> Assessment:
     corpus = corpus if corpus is not None else sample_corpus()
@@ -368,15 +383,7 @@ def assess_reply(text: str, reply: str, title: str | None = None, *, corpus: Rep
     topicality = model.topicality({"relevance": relevance, "completeness": completeness, "foreign": foreign,
                                    "topic": topic, "other_place": float(bool(theirs)), "other_names": names,
                                    "char_cover": chars, "other_city": float(bool(far))})
-    quality = QUALITY["floor"] + QUALITY["basis"] * basis.strength + QUALITY["boilerplate"] * (1 - boiler.share)
-    score = topicality * quality
-    hollow = ((topicality < HOLLOW_TOPICALITY and not basis.present) or (boiler.flagged and not basis.present)
-              or len(answer) < 15)
-    off_message = not hollow and topicality < HOLLOW_TOPICALITY / 2
-    # "已转L1区住建局核处" names the message's district and still says nothing, and a precedent written for
-    # another city's case answers another case: neither passes without a stated reason
-    if hollow or off_message or far:
-        score = min(score, HOLLOW_MAX)
+    score, hollow, off_message = final_score(topicality, basis, boiler, len(answer), bool(far))
     a = Assessment(round(score, 3), round(relevance, 3), round(completeness, 3), basis, boiler, points, unanswered,
                    hollow, [], matched, missed, round(off_topic, 3), strange[:8] if off_topic >= OFF_TOPIC_NOTE else [],
                    round(topic, 3), round(topicality, 3), round(foreign, 3), theirs, round(names, 3), named[:8],
